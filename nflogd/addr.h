@@ -1,0 +1,54 @@
+/* Addresses, CIDR prefixes and MACs: small value types with parse/format. */
+#ifndef NFLOGD_ADDR_H
+#define NFLOGD_ADDR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* IPv4 is held IPv4-mapped (::ffff:a.b.c.d) so one 16-byte key serves both
+ * families in hash tables and comparisons. */
+struct addr {
+	uint8_t b[16];
+};
+
+struct cidr {
+	struct addr base;	/* masked to the prefix */
+	uint8_t prefix;		/* 0..128, over the mapped form for IPv4 */
+};
+
+struct mac {
+	uint8_t b[6];
+};
+
+#define ADDR_STRLEN 46	/* INET6_ADDRSTRLEN */
+#define CIDR_STRLEN 50
+#define MAC_STRLEN 18
+
+bool addr_is_v4(const struct addr *a);
+void addr_from_v4(struct addr *a, const uint8_t v4[4]);
+void addr_from_v6(struct addr *a, const uint8_t v6[16]);
+const uint8_t *addr_v4_bytes(const struct addr *a);
+bool addr_equal(const struct addr *a, const struct addr *b);
+int addr_cmp(const struct addr *a, const struct addr *b);
+
+int addr_parse(const char *s, struct addr *out);
+const char *addr_format(const struct addr *a, char buf[ADDR_STRLEN]);
+
+/* "192.0.2.0/24", "2001:db8::/32" or a bare address (/32 or /128).
+ * Host bits set below the prefix are an error: the user meant something else. */
+int cidr_parse(const char *s, struct cidr *out);
+const char *cidr_format(const struct cidr *c, char buf[CIDR_STRLEN]);
+bool cidr_contains(const struct cidr *c, const struct addr *a);
+/* First and last address covered. */
+void cidr_range(const struct cidr *c, struct addr *first, struct addr *last);
+
+int mac_parse(const char *s, struct mac *out);
+const char *mac_format(const struct mac *m, char buf[MAC_STRLEN]);
+bool mac_equal(const struct mac *a, const struct mac *b);
+
+/* Keyed hash (seeded per run, so spoofed sources cannot aim at one chain). */
+uint32_t addr_hash(const struct addr *a, uint64_t seed);
+uint64_t hash_mix64(uint64_t x);
+
+#endif

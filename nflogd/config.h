@@ -1,0 +1,55 @@
+/* nflogd.conf: "key = value" lines, every key optional. */
+#ifndef NFLOGD_CONFIG_H
+#define NFLOGD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define CONFIG_DEFAULT_PATH "/etc/nflogd/nflogd.conf"
+#define CONFIG_MAX_PORTS 16
+#define CONFIG_PATH_MAX 256
+#define CONFIG_TABLE_MAX 32
+#define CONFIG_ERR_MAX 512
+/* Distinct destinations are estimated from a 32-bit bitmap (see tracker.h). */
+#define CONFIG_MAX_MIN_DESTINATIONS 32
+
+enum block_scope { SCOPE_SMTP, SCOPE_ALL };
+
+struct config {
+	uint16_t nflog_group;
+	uint16_t ports[CONFIG_MAX_PORTS];
+	size_t nports;
+	uint32_t threshold;
+	uint32_t window;		/* seconds */
+	uint32_t min_destinations;
+	uint64_t block_time;		/* seconds, 0 = until unblocked */
+	uint64_t block_time_max;	/* seconds */
+	enum block_scope block_scope;
+	bool install_rules;
+	char table[CONFIG_TABLE_MAX];
+	char whitelist[CONFIG_PATH_MAX];
+	char state_file[CONFIG_PATH_MAX];
+	char socket[108];		/* sun_path */
+	char socket_group[64];
+	uint32_t max_hosts;
+	uint32_t max_blocked;
+	char leases_file[CONFIG_PATH_MAX];
+	char on_block[CONFIG_PATH_MAX];
+};
+
+void config_defaults(struct config *cfg);
+
+/* Parse a stream named `name` (for messages) over the defaults.
+ * 0 on success; -1 with "name:LINE: message" in err, cfg untouched. */
+int config_parse(struct config *cfg, FILE *f, const char *name, char err[CONFIG_ERR_MAX]);
+
+/* Load a file; a missing file means all defaults. Same contract as above. */
+int config_load(struct config *cfg, const char *path, char err[CONFIG_ERR_MAX]);
+
+bool config_port_counted(const struct config *cfg, uint16_t port);
+/* "25,465,587" */
+void config_format_ports(const struct config *cfg, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,76 @@
+/* The daemon's state and its handlers: one per event source in main.c.
+ * Here the pure parts (tracker, policy) meet the edges (NFLOG, nft, log). */
+#ifndef NFLOGD_DAEMON_H
+#define NFLOGD_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "intake.h"
+#include "nft.h"
+#include "policy.h"
+#include "tracker.h"
+#include "whitelist.h"
+
+#define NFLOGD_VERSION "0.1.0"
+#define DAEMON_HOUSEKEEPING_MS 1000
+
+struct event_stats {
+	uint64_t counted;	/* connection attempts counted toward a host */
+	uint64_t retransmits;	/* the same attempt again */
+	uint64_t malformed;	/* packet data truncated or impossible */
+	uint64_t not_tcp;	/* other protocol or later fragment */
+	uint64_t not_attempt;	/* TCP without SYN (conntrack's loose pick-up) */
+	uint64_t other_port;	/* not one of `ports` (a rule from elsewhere) */
+	uint64_t whitelisted;
+	uint64_t blocked_while_blocked;	/* from a host already blocked */
+	uint64_t blocks, unblocks;
+	uint64_t block_refused;	/* max_blocked full of permanent blocks */
+	uint64_t kernel_errors;	/* batches the kernel refused */
+};
+
+struct nflogd {
+	struct config cfg;
+	const char *config_path;
+	bool dry_run;
+	struct whitelist wl;
+	struct tracker *tracker;
+	struct policy *policy;
+	struct intake intake;
+	struct nft nft;
+	struct nft_ruleset rs;
+	uint64_t seed;
+	uint64_t started_ms;
+	uint64_t now_ms;			/* read once per wake-up, not per event */
+	uint64_t last_housekeeping_ms;
+	uint64_t lost_reported;		/* intake loss already logged */
+	/* Kernel changes decided while draining, sent as one batch after. */
+	struct nft_block_elem *pending_add, *pending_del;
+	size_t nadd, ndel, pending_cap;
+	struct event_stats stats;
+};
+
+uint64_t monotonic_ms(void);
+
+/* Load config and whitelist, bind NFLOG, then install the table (so no
+ * event of the start-up is lost). 0, or -1 after logging why. */
+int daemon_start(struct nflogd *d, const char *config_path, bool dry_run);
+/* The NFLOG socket is readable. */
+void daemon_on_intake(struct nflogd *d);
+/* Expire blocks, forget idle hosts, report loss. Call when the timeout
+ * from daemon_next_timeout passes (or any time). */
+void daemon_on_timer(struct nflogd *d);
+/* Milliseconds until daemon_on_timer is due. */
+int daemon_next_timeout(const struct nflogd *d);
+/* SIGHUP: re-read config and whitelist; a bad file keeps the old settings. */
+void daemon_reload(struct nflogd *d);
+/* Clean stop: delete the table. */
+void daemon_stop(struct nflogd *d);
+
+/* One event as NFLOG delivered it (exposed for tests and benchmarks). */
+void daemon_on_event(void *ctx, const struct intake_event *ev);
+/* Hand queued block changes to the kernel. */
+void daemon_flush(struct nflogd *d);
+
+#endif

@@ -1,0 +1,206 @@
+/* NFLOG intake over libmnl and libnetfilter_log's nlmsg helpers. */
+#include "intake.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <libnetfilter_log/libnetfilter_log.h>
+
+static void account_seq(struct intake_seq *seq, struct intake_stats *st, uint32_t got)
+{
+	if (seq->seen && got != seq->next) {
+		uint32_t gap = got - seq->next;
+
+		if (gap < (1u << 31))
+			st->lost += gap;
+		else
+			st->seq_resets++;
+	}
+	seq->seen = true;
+	seq->next = got + 1;
+}
+
+static void parse_packet_msg(const struct nlmsghdr *nlh, struct intake_seq *seq,
+			     struct intake_stats *st, intake_event_fn fn, void *ctx)
+{
+	struct nlattr *attr[NFULA_MAX + 1] = { 0 };
+	struct intake_event ev = { 0 };
+
+	if (nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(struct nfgenmsg) ||
+	    nflog_nlmsg_parse(nlh, attr) != MNL_CB_OK) {
+		st->malformed++;
+		return;
+	}
+	/* The sequence number counts even for a message we cannot use. */
+	if (attr[NFULA_SEQ])
+		account_seq(seq, st, ntohl(mnl_attr_get_u32(attr[NFULA_SEQ])));
+	if (!attr[NFULA_PAYLOAD]) {
+		st->malformed++;
+		return;
+	}
+	ev.payload = mnl_attr_get_payload(attr[NFULA_PAYLOAD]);
+	ev.len = mnl_attr_get_payload_len(attr[NFULA_PAYLOAD]);
+	if (attr[NFULA_HWADDR] &&
+	    mnl_attr_get_payload_len(attr[NFULA_HWADDR]) >= sizeof(struct nfulnl_msg_packet_hw)) {
+		const struct nfulnl_msg_packet_hw *hw = mnl_attr_get_payload(attr[NFULA_HWADDR]);
+		size_t hwlen = ntohs(hw->hw_addrlen);
+
+		if (hwlen > 0 && hwlen <= sizeof(hw->hw_addr)) {
+			ev.hwaddr = hw->hw_addr;
+			ev.hwaddr_len = hwlen;
+		}
+	}
+	if (attr[NFULA_TIMESTAMP] &&
+	    mnl_attr_get_payload_len(attr[NFULA_TIMESTAMP]) >=
+		    sizeof(struct nfulnl_msg_packet_timestamp)) {
+		struct nfulnl_msg_packet_timestamp ts;
+
+		memcpy(&ts, mnl_attr_get_payload(attr[NFULA_TIMESTAMP]), sizeof(ts));
+		ev.tstamp_us = be64toh(ts.sec) * 1000000 + be64toh(ts.usec);
+	}
+	st->events++;
+	fn(ctx, &ev);
+}
+
+void intake_parse_datagram(const void *buf, size_t len, struct intake_seq *seq,
+			  struct intake_stats *st, intake_event_fn fn, void *ctx)
+{
+	const struct nlmsghdr *nlh = buf;
+	int remaining = len > INT32_MAX ? INT32_MAX : (int)len;
+
+	st->datagrams++;
+	st->bytes += len;
+	for (; mnl_nlmsg_ok(nlh, remaining); nlh = mnl_nlmsg_next(nlh, &remaining)) {
+		if (nlh->nlmsg_type == (NFNL_SUBSYS_ULOG << 8 | NFULNL_MSG_PACKET))
+			parse_packet_msg(nlh, seq, st, fn, ctx);
+		else if (nlh->nlmsg_type == NLMSG_DONE)
+			continue;	/* closes a batch of several messages */
+		else
+			st->other++;
+	}
+	/* Trailing bytes that do not form a message: a broken datagram. */
+	if (remaining >= (int)NLMSG_HDRLEN)
+		st->malformed++;
+}
+
+/* --- the socket --- */
+
+static int send_config(struct intake *n, uint16_t family, uint16_t group,
+		       void (*put)(struct nlmsghdr *nlh, const void *arg), const void *arg)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = nflog_nlmsg_put_header(buf, NFULNL_MSG_CONFIG, family, group);
+	int ret;
+
+	nlh->nlmsg_flags |= NLM_F_ACK;
+	put(nlh, arg);
+	if (mnl_socket_sendto(n->nl, nlh, nlh->nlmsg_len) < 0)
+		return -1;
+	ret = mnl_socket_recvfrom(n->nl, buf, sizeof(buf));
+	if (ret < 0)
+		return -1;
+	return mnl_cb_run(buf, (size_t)ret, 0, mnl_socket_get_portid(n->nl), NULL, NULL) < 0
+		       ? -1 : 0;
+}
+
+static void put_bind(struct nlmsghdr *nlh, const void *arg)
+{
+	(void)arg;
+	nflog_attr_put_cfg_cmd(nlh, NFULNL_CFG_CMD_BIND);
+}
+
+static void put_settings(struct nlmsghdr *nlh, const void *arg)
+{
+	uint32_t qthreshold = *(const uint32_t *)arg;
+
+	nflog_attr_put_cfg_mode(nlh, NFULNL_COPY_PACKET, INTAKE_COPY_RANGE);
+	mnl_attr_put_u32(nlh, NFULA_CFG_NLBUFSIZ, htonl(INTAKE_NLBUFSIZ));
+	/* 0 hundredths: flush at the next timer tick, so a lone SYN is not
+	 * held back for the default second; qthreshold batches floods. */
+	mnl_attr_put_u32(nlh, NFULA_CFG_TIMEOUT, htonl(0));
+	mnl_attr_put_u32(nlh, NFULA_CFG_QTHRESH, htonl(qthreshold));
+	mnl_attr_put_u16(nlh, NFULA_CFG_FLAGS, htons(NFULNL_CFG_F_SEQ));
+}
+
+static void set_rcvbuf(int fd, int bytes)
+{
+	/* FORCE passes net.core.rmem_max with CAP_NET_ADMIN; else take what we may. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes));
+}
+
+int intake_open(struct intake *n, uint16_t group, uint32_t qthreshold, char *err, size_t errlen)
+{
+	memset(n, 0, sizeof(*n));
+	n->group = group;
+	n->buf = malloc(INTAKE_RECV_BUF);
+	n->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (n->buf == NULL || n->nl == NULL || mnl_socket_bind(n->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		snprintf(err, errlen, "intake: netlink socket: %s", strerror(errno));
+		goto fail;
+	}
+	set_rcvbuf(mnl_socket_get_fd(n->nl), INTAKE_RCVBUF);
+	/* Config replies come at once; read them blocking. */
+	if (send_config(n, AF_UNSPEC, group, put_bind, NULL) < 0) {
+		snprintf(err, errlen, "intake: bind group %u: %s%s", group, strerror(errno),
+			 errno == EBUSY ? " (another program, ulogd?, holds this group)" : "");
+		goto fail;
+	}
+	if (send_config(n, AF_UNSPEC, group, put_settings, &qthreshold) < 0) {
+		snprintf(err, errlen, "intake: configure group %u: %s", group, strerror(errno));
+		goto fail;
+	}
+	return 0;
+fail:
+	intake_close(n);
+	return -1;
+}
+
+void intake_close(struct intake *n)
+{
+	if (n->nl)
+		mnl_socket_close(n->nl);
+	free(n->buf);
+	n->nl = NULL;
+	n->buf = NULL;
+}
+
+int intake_fd(const struct intake *n)
+{
+	return mnl_socket_get_fd(n->nl);
+}
+
+size_t intake_drain(struct intake *n, intake_event_fn fn, void *ctx)
+{
+	int fd = mnl_socket_get_fd(n->nl);
+	size_t datagrams = 0;
+
+	for (;;) {
+		ssize_t r = recv(fd, n->buf, INTAKE_RECV_BUF, MSG_DONTWAIT | MSG_TRUNC);
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == ENOBUFS) {	/* dropped datagrams: seq gaps will say how many */
+				n->stats.overruns++;
+				continue;
+			}
+			break;		/* EAGAIN: drained */
+		}
+		datagrams++;
+		if ((size_t)r > INTAKE_RECV_BUF) {
+			n->stats.truncated++;	/* its events show up as a seq gap */
+			continue;
+		}
+		intake_parse_datagram(n->buf, (size_t)r, &n->seq, &n->stats, fn, ctx);
+	}
+	return datagrams;
+}

@@ -1,0 +1,42 @@
+/* The kernel writer: sends nf_tables batches and reads back every ACK. */
+#ifndef NFLOGD_NFT_H
+#define NFLOGD_NFT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nft_batch.h"
+
+#define NFT_ERR_MAX 256
+
+struct nft {
+	struct mnl_socket *nl;
+	uint32_t portid;
+	uint32_t seq;
+	bool timeouts;		/* the kernel takes per-element timeouts */
+	char err[NFT_ERR_MAX];	/* the last failure, for the log */
+};
+
+int nft_open(struct nft *n);
+void nft_close(struct nft *n);
+
+/* Start a batch with the next sequence numbers. */
+void nft_batch_new(struct nft *n, struct nft_batch *b);
+/* Send a finished batch and wait for every ACK. 0 when the kernel applied
+ * it; else -errno with n->err naming the object that failed. */
+int nft_commit(struct nft *n, struct nft_batch *b);
+
+/* Create (or atomically replace) the table with whitelist and blocks. Falls
+ * back to sets without timeouts on kernels that lack them (n->timeouts). */
+int nft_install(struct nft *n, struct nft_ruleset *rs, const struct whitelist *wl,
+		const struct nft_block_elem *blocks, size_t nblocks);
+/* Add or delete blocks. A delete of an element already gone (its kernel
+ * timeout ran out first) is not an error. */
+int nft_blocks(struct nft *n, const char *table, bool add,
+	       const struct nft_block_elem *elems, size_t nelems);
+int nft_table_delete(struct nft *n, const char *table);
+/* 1 exists, 0 does not, -1 could not tell. */
+int nft_table_exists(struct nft *n, const char *table);
+
+#endif

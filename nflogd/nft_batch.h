@@ -1,0 +1,70 @@
+/* Building nf_tables batches in memory: the table nflogd owns, and block
+ * elements. Pure encoding (libnftnl), no socket: tests parse it back. */
+#ifndef NFLOGD_NFT_BATCH_H
+#define NFLOGD_NFT_BATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "whitelist.h"
+
+#define NFT_CHAIN_NAME "forward"
+#define NFT_CHAIN_PRIORITY (-10)	/* before the usual filter chains (0) */
+#define NFT_ELEMS_PER_MSG 256		/* keeps each message well under 16 KiB */
+
+enum nft_set_id { SET_ALLOW4 = 1, SET_ALLOW6, SET_ALLOWMAC, SET_BLOCKED4, SET_BLOCKED6,
+		  SET_PORTS_FIRST };
+
+/* What the daemon's table holds. */
+struct nft_ruleset {
+	const char *table;
+	uint16_t group;
+	const uint16_t *ports;
+	size_t nports;
+	bool scope_all;		/* drop everything a blocked host forwards */
+	bool log_rule;		/* install the NFLOG rule (install_rules) */
+	bool timeouts;		/* blocked sets with per-element timeouts */
+	uint32_t snaplen;
+};
+
+struct nft_block_elem {
+	struct addr addr;
+	uint64_t timeout_ms;	/* 0: no timeout */
+};
+
+/* Why each message is there, to name the object in a kernel error. */
+struct nft_msg_label {
+	uint32_t seq;
+	char what[48];
+};
+
+struct nft_batch {
+	char *buf;
+	size_t len, cap;
+	uint32_t seq;
+	uint32_t nmsgs;		/* object messages, each asking for an ACK */
+	struct nft_msg_label *labels;
+	size_t nlabels, labels_cap;
+	bool failed;		/* out of memory while building */
+};
+
+void nft_batch_init(struct nft_batch *b, uint32_t first_seq);
+void nft_batch_free(struct nft_batch *b);
+void nft_batch_begin(struct nft_batch *b);
+void nft_batch_end(struct nft_batch *b);
+const char *nft_batch_label(const struct nft_batch *b, uint32_t seq);
+
+/* The whole table, replacing any copy left behind (add, delete, add: one
+ * atomic step, so there is no moment without it), filled with the
+ * whitelist and the given blocks. */
+void nft_batch_put_ruleset(struct nft_batch *b, const struct nft_ruleset *rs,
+			   const struct whitelist *wl, const struct nft_block_elem *blocks,
+			   size_t nblocks);
+void nft_batch_put_table_delete(struct nft_batch *b, const char *table);
+/* Add or delete block elements (all of one family per call: v4 or v6). */
+void nft_batch_put_blocks(struct nft_batch *b, const char *table, bool v4, bool add,
+			  const struct nft_block_elem *elems, size_t n);
+
+#endif

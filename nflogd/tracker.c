@@ -1,0 +1,308 @@
+/* Per-host sliding-window counting; see tracker.h for the semantics. */
+#include "tracker.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define NONE ADDRMAP_NONE
+
+static const struct addr *host_key(const void *owner, uint32_t idx)
+{
+	return &((const struct tracker *)owner)->hosts[idx].addr;
+}
+
+struct tracker *tracker_new(uint32_t max_hosts, uint32_t window_seconds, uint64_t seed,
+			    uint64_t now_ms)
+{
+	struct tracker *t = calloc(1, sizeof(*t));
+
+	if (t == NULL)
+		return NULL;
+	t->capacity = max_hosts;
+	/* calloc: untouched pages cost no memory until hosts arrive. */
+	t->hosts = calloc(max_hosts, sizeof(*t->hosts));
+	t->dedupe = calloc(1u << TRACKER_DEDUPE_BITS, sizeof(*t->dedupe));
+	if (t->hosts == NULL || t->dedupe == NULL ||
+	    addrmap_init(&t->map, max_hosts, seed, host_key, t) < 0) {
+		tracker_free(t);
+		return NULL;
+	}
+	t->slot_ms = (uint32_t)(((uint64_t)window_seconds * 1000 + TRACKER_SLOTS - 2) /
+				(TRACKER_SLOTS - 1));
+	t->idle_seconds = window_seconds > TRACKER_IDLE_SECONDS ? window_seconds
+								: TRACKER_IDLE_SECONDS;
+	t->epoch_ms = now_ms;
+	t->seed = seed;
+	t->free_list = t->lru_head = t->lru_tail = NONE;
+	return t;
+}
+
+void tracker_free(struct tracker *t)
+{
+	if (t == NULL)
+		return;
+	addrmap_free(&t->map);
+	free(t->hosts);
+	free(t->dedupe);
+	free(t);
+}
+
+static uint32_t seconds_of(const struct tracker *t, uint64_t now_ms)
+{
+	return (uint32_t)((now_ms - t->epoch_ms) / 1000);
+}
+
+uint64_t tracker_host_ms(const struct tracker *t, uint32_t seconds)
+{
+	return t->epoch_ms + (uint64_t)seconds * 1000;
+}
+
+static void lru_unlink(struct tracker *t, uint32_t i)
+{
+	struct host *h = &t->hosts[i];
+
+	if (h->lru_prev != NONE)
+		t->hosts[h->lru_prev].lru_next = h->lru_next;
+	else
+		t->lru_head = h->lru_next;
+	if (h->lru_next != NONE)
+		t->hosts[h->lru_next].lru_prev = h->lru_prev;
+	else
+		t->lru_tail = h->lru_prev;
+}
+
+static void lru_push_front(struct tracker *t, uint32_t i)
+{
+	struct host *h = &t->hosts[i];
+
+	h->lru_prev = NONE;
+	h->lru_next = t->lru_head;
+	if (t->lru_head != NONE)
+		t->hosts[t->lru_head].lru_prev = i;
+	t->lru_head = i;
+	if (t->lru_tail == NONE)
+		t->lru_tail = i;
+}
+
+static void forget_index(struct tracker *t, uint32_t i)
+{
+	addrmap_remove(&t->map, i);
+	lru_unlink(t, i);
+	t->hosts[i].lru_next = t->free_list;
+	t->free_list = i;
+	t->used--;
+}
+
+void tracker_forget(struct tracker *t, struct host *h)
+{
+	forget_index(t, (uint32_t)(h - t->hosts));
+}
+
+static uint32_t take_slot(struct tracker *t)
+{
+	uint32_t i;
+
+	if (t->free_list != NONE) {
+		i = t->free_list;
+		t->free_list = t->hosts[i].lru_next;
+	} else if (t->fresh < t->capacity) {
+		i = t->fresh++;
+	} else {
+		i = t->lru_tail;	/* full: forget the least recently seen */
+		forget_index(t, i);
+		t->free_list = t->hosts[i].lru_next;
+		t->stats.evicted++;
+	}
+	t->used++;
+	return i;
+}
+
+static struct host *host_get(struct tracker *t, const struct addr *a, uint32_t now_s)
+{
+	uint32_t i = addrmap_find(&t->map, a);
+	struct host *h;
+
+	if (i != NONE) {
+		if (t->lru_head != i) {
+			lru_unlink(t, i);
+			lru_push_front(t, i);
+		}
+		return &t->hosts[i];
+	}
+	i = take_slot(t);
+	h = &t->hosts[i];
+	memset(h, 0, sizeof(*h));
+	h->addr = *a;
+	h->first_seen = now_s;
+	addrmap_insert(&t->map, i);
+	lru_push_front(t, i);
+	return h;
+}
+
+/* Move the host's ring forward to `slot`, clearing the slots it skips. */
+static void advance(struct host *h, uint32_t slot)
+{
+	uint32_t gap = slot - h->head_slot;
+
+	if (gap == 0)
+		return;
+	if (gap >= TRACKER_SLOTS) {
+		memset(h->count, 0, sizeof(h->count));
+		memset(h->dstbits, 0, sizeof(h->dstbits));
+	} else {
+		for (uint32_t s = h->head_slot + 1; s != slot + 1; s++) {
+			h->count[s % TRACKER_SLOTS] = 0;
+			h->dstbits[s % TRACKER_SLOTS] = 0;
+		}
+	}
+	h->head_slot = slot;
+}
+
+static bool is_retransmit(struct tracker *t, const struct conn *c, uint32_t now_s)
+{
+	uint64_t k = hash_mix64(addr_hash(&c->src, t->seed) ^
+				((uint64_t)addr_hash(&c->dst, ~t->seed) << 32) ^
+				((uint64_t)c->sport << 16 | c->dport));
+	struct dedupe_entry *e = &t->dedupe[k & ((1u << TRACKER_DEDUPE_BITS) - 1)];
+	uint32_t fp = (uint32_t)(k >> 32) | 1;	/* never 0: 0 marks an empty entry */
+
+	if (e->fingerprint == fp && now_s - e->seen <= TRACKER_DEDUPE_SECONDS)
+		return true;
+	e->fingerprint = fp;
+	e->seen = now_s;
+	return false;
+}
+
+struct host *tracker_record(struct tracker *t, const struct conn *c,
+			    const struct mac *mac, uint64_t now_ms, bool *counted)
+{
+	uint32_t now_s = seconds_of(t, now_ms);
+	uint32_t slot = (uint32_t)(now_ms / t->slot_ms);
+	struct host *h = host_get(t, &c->src, now_s);
+
+	h->last_seen = now_s;
+	if (mac) {
+		h->mac = *mac;
+		h->has_mac = true;
+	}
+	if (is_retransmit(t, c, now_s)) {
+		t->stats.retransmits++;
+		*counted = false;
+		return h;
+	}
+	advance(h, slot);
+	if (h->count[slot % TRACKER_SLOTS] < UINT16_MAX)
+		h->count[slot % TRACKER_SLOTS]++;
+	h->dstbits[slot % TRACKER_SLOTS] |= 1u << (addr_hash(&c->dst, t->seed) & 31);
+	h->total++;
+	t->stats.attempts++;
+	*counted = true;
+	return h;
+}
+
+struct host *tracker_find(const struct tracker *t, const struct addr *a)
+{
+	uint32_t i = addrmap_find(&t->map, a);
+
+	return i == NONE ? NULL : &t->hosts[i];
+}
+
+void tracker_reset_window(struct host *h)
+{
+	memset(h->count, 0, sizeof(h->count));
+	memset(h->dstbits, 0, sizeof(h->dstbits));
+}
+
+size_t tracker_expire(struct tracker *t, uint64_t now_ms)
+{
+	uint32_t now_s = seconds_of(t, now_ms);
+	size_t n = 0;
+
+	while (t->lru_tail != NONE &&
+	       now_s - t->hosts[t->lru_tail].last_seen > t->idle_seconds) {
+		forget_index(t, t->lru_tail);
+		n++;
+	}
+	t->stats.expired += n;
+	return n;
+}
+
+/* The count of slot number `slot`, or 0 if the ring no longer (or not yet) holds it. */
+static uint32_t slot_count(const struct host *h, uint32_t slot)
+{
+	if (slot > h->head_slot || h->head_slot - slot >= TRACKER_SLOTS)
+		return 0;
+	return h->count[slot % TRACKER_SLOTS];
+}
+
+uint32_t tracker_window_count(const struct tracker *t, const struct host *h, uint64_t now_ms)
+{
+	uint32_t slot = (uint32_t)(now_ms / t->slot_ms);
+	uint64_t elapsed = now_ms % t->slot_ms;
+	uint32_t sum = 0;
+
+	for (uint32_t k = 0; k < TRACKER_SLOTS - 1; k++)
+		sum += slot_count(h, slot - k);
+	sum += (uint32_t)((uint64_t)slot_count(h, slot - (TRACKER_SLOTS - 1)) *
+			  (t->slot_ms - elapsed) / t->slot_ms);
+	return sum;
+}
+
+static uint32_t window_dstbits(const struct tracker *t, const struct host *h, uint64_t now_ms)
+{
+	uint32_t slot = (uint32_t)(now_ms / t->slot_ms);
+	uint32_t bits = 0;
+
+	for (uint32_t k = 0; k < TRACKER_SLOTS; k++)
+		if (slot_count(h, slot - k))
+			bits |= h->dstbits[(slot - k) % TRACKER_SLOTS];
+	return bits;
+}
+
+uint32_t tracker_window_dsts_min(const struct tracker *t, const struct host *h, uint64_t now_ms)
+{
+	return (uint32_t)__builtin_popcount(window_dstbits(t, h, now_ms));
+}
+
+uint32_t tracker_window_dsts(const struct tracker *t, const struct host *h, uint64_t now_ms)
+{
+	/* round(32 * ln(32 / zero_bits)), the linear-counting estimate. */
+	static const uint8_t estimate[33] = {
+		111, 111, 89, 76, 67, 59, 54, 49, 44, 41, 37, 34, 31, 29, 26, 24, 22,
+		20, 18, 17, 15, 13, 12, 11, 9, 8, 7, 5, 4, 3, 2, 1, 0,
+	};
+
+	return estimate[32 - __builtin_popcount(window_dstbits(t, h, now_ms))];
+}
+
+size_t tracker_top(const struct tracker *t, uint64_t now_ms, struct host **out, size_t n)
+{
+	size_t found = 0;
+
+	for (uint32_t i = t->lru_head; i != NONE; i = t->hosts[i].lru_next) {
+		struct host *h = &t->hosts[i];
+		uint32_t c = tracker_window_count(t, h, now_ms);
+		size_t pos = found;
+
+		/* Insertion into a short sorted list: n is small (a screenful). */
+		while (pos > 0) {
+			uint32_t above = tracker_window_count(t, out[pos - 1], now_ms);
+
+			if (c < above || (c == above && h->total <= out[pos - 1]->total))
+				break;
+			pos--;
+		}
+		if (pos >= n)
+			continue;
+		if (found < n)
+			found++;
+		memmove(&out[pos + 1], &out[pos], (found - 1 - pos) * sizeof(*out));
+		out[pos] = h;
+	}
+	return found;
+}
+
+size_t tracker_count(const struct tracker *t)
+{
+	return t->used;
+}

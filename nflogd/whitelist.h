@@ -1,0 +1,46 @@
+/* The whitelist: addresses, CIDRs and MACs never counted and never blocked. */
+#ifndef NFLOGD_WHITELIST_H
+#define NFLOGD_WHITELIST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "addr.h"
+
+#define WHITELIST_ERR_MAX 512
+
+struct whitelist {
+	struct cidr *nets;
+	size_t nnets;
+	struct mac *macs;
+	size_t nmacs;
+};
+
+/* An inclusive address range, for the kernel's interval sets. */
+struct addr_range {
+	struct addr first, last;
+};
+
+void whitelist_init(struct whitelist *wl);
+void whitelist_free(struct whitelist *wl);
+
+/* Parse one entry ("192.0.2.0/24", "2001:db8::1", "aa:bb:cc:dd:ee:ff"),
+ * comment and blanks already stripped. 0 ok, -1 not an entry. */
+int whitelist_parse_entry(const char *s, struct cidr *net, struct mac *mac, bool *is_mac);
+
+/* Parse a whole file into a fresh whitelist; on error "name:LINE: message"
+ * and *wl is left empty. */
+int whitelist_parse(struct whitelist *wl, FILE *f, const char *name, char err[WHITELIST_ERR_MAX]);
+/* A missing file is an empty whitelist. */
+int whitelist_load(struct whitelist *wl, const char *path, char err[WHITELIST_ERR_MAX]);
+
+bool whitelist_covers_addr(const struct whitelist *wl, const struct addr *a);
+bool whitelist_covers_mac(const struct whitelist *wl, const struct mac *m);
+
+/* Sorted, merged ranges of one family (overlaps and adjacency joined, as the
+ * kernel's interval sets refuse overlapping elements). Returns how many were
+ * written; out needs room for wl->nnets. */
+size_t whitelist_ranges(const struct whitelist *wl, bool v4, struct addr_range *out);
+
+#endif
