@@ -248,6 +248,8 @@ static int fail(char *err, const char *name, unsigned line, const char *fmt, ...
 	va_list ap;
 	int n = snprintf(err, CONFIG_ERR_MAX, "%s:%u: ", name, line);
 
+	if (n < 0 || n >= CONFIG_ERR_MAX)	/* a huge name: the prefix is all there is room for */
+		return -1;
 	va_start(ap, fmt);
 	vsnprintf(err + n, CONFIG_ERR_MAX - (size_t)n, fmt, ap);
 	va_end(ap);
@@ -266,17 +268,22 @@ static char *trim(char *s)
 	return s;
 }
 
-/* Strip matching quotes, or a trailing " # comment" from an unquoted value. */
+/* Strip matching quotes, and a trailing " # comment" after the value. */
 static const char *unquote(char *v)
 {
-	size_t len = strlen(v);
+	if (v[0] == '"' || v[0] == '\'') {
+		char *close = strchr(v + 1, v[0]);
+		const char *rest;
 
-	if (len >= 2 && (v[0] == '"' || v[0] == '\'') && v[len - 1] == v[0]) {
-		v[len - 1] = '\0';
+		if (close == NULL)
+			return NULL;
+		for (rest = close + 1; isspace((unsigned char)*rest); rest++)
+			;
+		if (*rest != '\0' && !(*rest == '#' && rest > close + 1))
+			return NULL;
+		*close = '\0';
 		return v + 1;
 	}
-	if (v[0] == '"' || v[0] == '\'')
-		return NULL;
 	for (char *p = v; *p; p++)
 		if (*p == '#' && p > v && isspace((unsigned char)p[-1])) {
 			*p = '\0';
@@ -309,7 +316,7 @@ int config_parse(struct config *out, FILE *f, const char *name, char err[CONFIG_
 		key = trim(s);
 		value = unquote(trim(eq + 1));
 		if (value == NULL)
-			return fail(err, name, line, "%s: unbalanced quote", key);
+			return fail(err, name, line, "%s: unbalanced quote or text after it", key);
 		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 			if (strcmp(keys[i].key, key) == 0)
 				break;

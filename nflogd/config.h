@@ -12,7 +12,8 @@
 #define CONFIG_PATH_MAX 256
 #define CONFIG_TABLE_MAX 32
 #define CONFIG_ERR_MAX 512
-/* Distinct destinations are estimated from a 32-bit bitmap (see tracker.h). */
+/* Distinct destinations are a lower bound read from a 64-bit bitmap (see
+ * tracker.h); past 32 that bound falls too far below the truth. */
 #define CONFIG_MAX_MIN_DESTINATIONS 32
 
 enum block_scope { SCOPE_SMTP, SCOPE_ALL };

@@ -28,6 +28,17 @@ static void account_seq(struct intake_seq *seq, struct intake_stats *st, uint32_
 	seq->next = got + 1;
 }
 
+/* libmnl's attribute walk stops quietly at an attribute that overruns the
+ * message; a kernel message ends exactly on an attribute boundary. */
+static bool attrs_fill_message(const struct nlmsghdr *nlh)
+{
+	const struct nlattr *attr;
+
+	mnl_attr_for_each(attr, nlh, sizeof(struct nfgenmsg))
+		;
+	return (const void *)attr == mnl_nlmsg_get_payload_tail(nlh);
+}
+
 static void parse_packet_msg(const struct nlmsghdr *nlh, struct intake_seq *seq,
 			     struct intake_stats *st, intake_event_fn fn, void *ctx)
 {
@@ -42,7 +53,7 @@ static void parse_packet_msg(const struct nlmsghdr *nlh, struct intake_seq *seq,
 	/* The sequence number counts even for a message we cannot use. */
 	if (attr[NFULA_SEQ])
 		account_seq(seq, st, ntohl(mnl_attr_get_u32(attr[NFULA_SEQ])));
-	if (!attr[NFULA_PAYLOAD]) {
+	if (!attr[NFULA_PAYLOAD] || !attrs_fill_message(nlh)) {
 		st->malformed++;
 		return;
 	}
@@ -78,7 +89,11 @@ void intake_parse_datagram(const void *buf, size_t len, struct intake_seq *seq,
 
 	st->datagrams++;
 	st->bytes += len;
-	for (; mnl_nlmsg_ok(nlh, remaining); nlh = mnl_nlmsg_next(nlh, &remaining)) {
+	/* Not mnl_nlmsg_ok(): it compares nlmsg_len as a signed int, so a length
+	 * with the top bit set would pass and walk us far past the buffer. */
+	for (; remaining >= (int)NLMSG_HDRLEN && nlh->nlmsg_len >= NLMSG_HDRLEN &&
+	       nlh->nlmsg_len <= (uint32_t)remaining;
+	     nlh = mnl_nlmsg_next(nlh, &remaining)) {
 		if (nlh->nlmsg_type == (NFNL_SUBSYS_ULOG << 8 | NFULNL_MSG_PACKET))
 			parse_packet_msg(nlh, seq, st, fn, ctx);
 		else if (nlh->nlmsg_type == NLMSG_DONE)
@@ -86,8 +101,8 @@ void intake_parse_datagram(const void *buf, size_t len, struct intake_seq *seq,
 		else
 			st->other++;
 	}
-	/* Trailing bytes that do not form a message: a broken datagram. */
-	if (remaining >= (int)NLMSG_HDRLEN)
+	/* Bytes left that do not form a message: a broken datagram. */
+	if (remaining > 0)
 		st->malformed++;
 }
 
@@ -151,7 +166,8 @@ int intake_open(struct intake *n, uint16_t group, uint32_t qthreshold, char *err
 	/* Config replies come at once; read them blocking. */
 	if (send_config(n, AF_UNSPEC, group, put_bind, NULL) < 0) {
 		snprintf(err, errlen, "intake: bind group %u: %s%s", group, strerror(errno),
-			 errno == EBUSY ? " (another program, ulogd?, holds this group)" : "");
+			 errno == EBUSY || errno == EPERM
+				 ? " (another program, ulogd?, holds this group)" : "");
 		goto fail;
 	}
 	if (send_config(n, AF_UNSPEC, group, put_settings, &qthreshold) < 0) {

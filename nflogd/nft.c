@@ -115,7 +115,7 @@ static int read_acks(struct nft *n, const struct nft_batch *b)
 			return -errno;
 		}
 		/* Every reply is an ACK or an error; there is no NLMSG_DONE to wait for. */
-		mnl_cb_run2(buf, (size_t)r, 0, n->portid, NULL, NULL, ctl, NLMSG_MIN_TYPE);
+		mnl_cb_run2(buf, (size_t)r, 0, n->portid, NULL, &st, ctl, NLMSG_MIN_TYPE);
 	}
 	return st.first_err;
 }

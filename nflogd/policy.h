@@ -88,7 +88,8 @@ void policy_unblock(struct policy *p, struct offender *o, uint64_t now_ms);
 
 /* The next block whose time is up at now, or NULL. Unblock it, then ask again. */
 struct offender *policy_next_expired(const struct policy *p, uint64_t now_ms);
-/* Milliseconds until the next expiry, or UINT64_MAX when none is pending. */
+/* When the next block ends (the same clock as now_ms), or UINT64_MAX when
+ * none is pending. */
 uint64_t policy_next_expiry(const struct policy *p);
 /* Forget offence records past their memory; returns how many. */
 uint32_t policy_forget_old(struct policy *p, uint64_t now_ms);

@@ -139,7 +139,8 @@ static struct host *host_get(struct tracker *t, const struct addr *a, uint32_t n
 	return h;
 }
 
-/* Move the host's ring forward to `slot`, clearing the slots it skips. */
+/* Move the host's ring forward to `slot`, clearing the slots (and slot
+ * pairs) it skips. */
 static void advance(struct host *h, uint32_t slot)
 {
 	uint32_t gap = slot - h->head_slot;
@@ -152,7 +153,8 @@ static void advance(struct host *h, uint32_t slot)
 	} else {
 		for (uint32_t s = h->head_slot + 1; s != slot + 1; s++) {
 			h->count[s % TRACKER_SLOTS] = 0;
-			h->dstbits[s % TRACKER_SLOTS] = 0;
+			if (s % 2 == 0)	/* a new pair begins */
+				h->dstbits[s / 2 % TRACKER_DST_PAIRS] = 0;
 		}
 	}
 	h->head_slot = slot;
@@ -193,7 +195,7 @@ struct host *tracker_record(struct tracker *t, const struct conn *c,
 	advance(h, slot);
 	if (h->count[slot % TRACKER_SLOTS] < UINT16_MAX)
 		h->count[slot % TRACKER_SLOTS]++;
-	h->dstbits[slot % TRACKER_SLOTS] |= 1u << (addr_hash(&c->dst, t->seed) & 31);
+	h->dstbits[slot / 2 % TRACKER_DST_PAIRS] |= 1ULL << (addr_hash(&c->dst, t->seed) & 63);
 	h->total++;
 	t->stats.attempts++;
 	*counted = true;
@@ -248,31 +250,41 @@ uint32_t tracker_window_count(const struct tracker *t, const struct host *h, uin
 	return sum;
 }
 
-static uint32_t window_dstbits(const struct tracker *t, const struct host *h, uint64_t now_ms)
+static uint64_t window_dstbits(const struct tracker *t, const struct host *h, uint64_t now_ms)
 {
-	uint32_t slot = (uint32_t)(now_ms / t->slot_ms);
-	uint32_t bits = 0;
+	uint32_t pair = (uint32_t)(now_ms / t->slot_ms) / 2, head = h->head_slot / 2;
+	uint64_t bits = 0;
 
-	for (uint32_t k = 0; k < TRACKER_SLOTS; k++)
-		if (slot_count(h, slot - k))
-			bits |= h->dstbits[(slot - k) % TRACKER_SLOTS];
+	for (uint32_t k = 0; k < TRACKER_DST_PAIRS; k++) {
+		uint32_t p = pair - k;
+
+		if (p <= head && head - p < TRACKER_DST_PAIRS)
+			bits |= h->dstbits[p % TRACKER_DST_PAIRS];
+	}
 	return bits;
 }
 
 uint32_t tracker_window_dsts_min(const struct tracker *t, const struct host *h, uint64_t now_ms)
 {
-	return (uint32_t)__builtin_popcount(window_dstbits(t, h, now_ms));
+	return (uint32_t)__builtin_popcountll(window_dstbits(t, h, now_ms));
 }
 
 uint32_t tracker_window_dsts(const struct tracker *t, const struct host *h, uint64_t now_ms)
 {
-	/* round(32 * ln(32 / zero_bits)), the linear-counting estimate. */
-	static const uint8_t estimate[33] = {
-		111, 111, 89, 76, 67, 59, 54, 49, 44, 41, 37, 34, 31, 29, 26, 24, 22,
-		20, 18, 17, 15, 13, 12, 11, 9, 8, 7, 5, 4, 3, 2, 1, 0,
+	/* round(64 * ln(64 / zero_bits)), the linear-counting estimate. */
+	static const uint16_t estimate[65] = {
+		266, 266, 222, 196, 177, 163, 151, 142, 133, 126, 119, 113, 107, 102, 97,
+		93, 89, 85, 81, 78, 74, 71, 68, 65, 63, 60, 58, 55, 53, 51, 48, 46, 44,
+		42, 40, 39, 37, 35, 33, 32, 30, 28, 27, 25, 24, 23, 21, 20, 18, 17, 16,
+		15, 13, 12, 11, 10, 9, 7, 6, 5, 4, 3, 2, 1, 0,
 	};
+	uint32_t est = estimate[64 - __builtin_popcountll(window_dstbits(t, h, now_ms))];
+	uint32_t seen = 0, slot = (uint32_t)(now_ms / t->slot_ms);
 
-	return estimate[32 - __builtin_popcount(window_dstbits(t, h, now_ms))];
+	/* No more destinations than attempts in the slots the bitmaps cover. */
+	for (uint32_t k = 0; k < TRACKER_SLOTS; k++)
+		seen += slot_count(h, slot - k);
+	return est < seen ? est : seen;
 }
 
 size_t tracker_top(const struct tracker *t, uint64_t now_ms, struct host **out, size_t n)

@@ -13,11 +13,13 @@
  * So the error is at most that slot's count, and zero for a burst that fits
  * in 6/7 of the window — the case that blocks spam bots.
  *
- * Distinct destinations: each slot has a 32-bit bitmap of hashed destination
- * addresses; the union over the 8 slots (the oldest fully) is read two ways:
- * its popcount, a lower bound on the true number (two destinations may share
- * a bit), used for the block decision so it never fires early; and a
- * linear-counting estimate of the true number, used for display.
+ * Distinct destinations: each pair of slots has a 64-bit bitmap of hashed
+ * destination addresses; the union of the 4 pairs spans the last 6 to 8
+ * slots (6/7 to 8/7 of the window, as the pairs turn over). It is read two
+ * ways: its popcount, a lower bound on the true number (two destinations may
+ * share a bit), used for the block decision so it never fires early; and
+ * the linear-counting estimate of the true number (never more than the
+ * attempts it saw), for display.
  *
  * Retransmitted SYNs (same source, destination and ports) count once: a
  * direct-mapped cache of recent connection fingerprints remembers each for
@@ -43,7 +45,7 @@
 #define TRACKER_DEDUPE_BITS 17
 #define TRACKER_DEDUPE_SECONDS 130
 #define TRACKER_IDLE_SECONDS 3600
-#define TRACKER_DSTS_MAX_SHOWN 111	/* estimate when all 32 bits are set */
+#define TRACKER_DST_PAIRS (TRACKER_SLOTS / 2)
 
 struct host {
 	struct addr addr;
@@ -54,7 +56,7 @@ struct host {
 	uint32_t total;			/* attempts since first seen */
 	uint32_t head_slot;		/* number of the newest slot with data */
 	uint16_t count[TRACKER_SLOTS];
-	uint32_t dstbits[TRACKER_SLOTS];
+	uint64_t dstbits[TRACKER_DST_PAIRS];	/* by slot pair */
 };
 
 struct dedupe_entry {

@@ -1,1 +1,222 @@
-int main(void){return 0;}
+/* synflood: send TCP SYNs from raw sockets, for the namespace labs only.
+ *
+ *   synflood [-6] -s SRC [-S NSRC] -d DST [-D NDST] [-p PORT] [-P SPORT | -b BASE]
+ *            [-c COUNT] [-r RATE]
+ *
+ * Sources SRC, SRC+1, ... (NSRC of them) and destinations DST ... (NDST) are
+ * cycled; every SYN gets a fresh source port, so each is a new connection,
+ * counting up from BASE (default 1024), unless -P fixes the source port
+ * (retransmits of one connection).
+ * RATE is SYNs per second (0: as fast as the socket takes them). Prints the
+ * number sent and the elapsed time. Needs CAP_NET_RAW; run it inside a lab
+ * namespace, never toward an address outside the lab. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+struct opts {
+	bool v6;
+	uint8_t src[16], dst[16];
+	uint32_t nsrc, ndst;
+	uint16_t port;
+	uint16_t sport;		/* 0: a fresh one per SYN */
+	uint16_t sport_base;
+	uint64_t count;
+	uint64_t rate;
+};
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: synflood [-6] -s SRC [-S NSRC] -d DST [-D NDST] [-p PORT] "
+			"[-P SPORT | -b BASE] [-c COUNT] [-r RATE]\n");
+	exit(2);
+}
+
+/* addr + n over the low 32 bits of an address of len bytes. */
+static void addr_add(uint8_t *out, const uint8_t *base, size_t len, uint32_t n)
+{
+	uint32_t low;
+
+	memcpy(out, base, len);
+	memcpy(&low, out + len - 4, 4);
+	low = htonl(ntohl(low) + n);
+	memcpy(out + len - 4, &low, 4);
+}
+
+static uint32_t sum16(const void *data, size_t len, uint32_t sum)
+{
+	const uint8_t *p = data;
+
+	for (; len > 1; p += 2, len -= 2)
+		sum += (uint32_t)(p[0] << 8 | p[1]);
+	if (len)
+		sum += (uint32_t)(p[0] << 8);
+	return sum;
+}
+
+static uint16_t fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons((uint16_t)~sum);
+}
+
+/* A 20-byte TCP SYN with its checksum over the pseudo-header. */
+static void build_tcp(uint8_t *tcp, const uint8_t *src, const uint8_t *dst, size_t alen,
+		      uint16_t sport, uint16_t dport, uint32_t seq)
+{
+	uint32_t sum;
+	uint16_t csum;
+	uint8_t pseudo_tail[4] = { 0, 6, 0, 20 };	/* zero, proto TCP, length 20 */
+
+	memset(tcp, 0, 20);
+	tcp[0] = (uint8_t)(sport >> 8);
+	tcp[1] = (uint8_t)sport;
+	tcp[2] = (uint8_t)(dport >> 8);
+	tcp[3] = (uint8_t)dport;
+	memcpy(tcp + 4, &(uint32_t){ htonl(seq) }, 4);
+	tcp[12] = 5 << 4;
+	tcp[13] = 0x02;			/* SYN */
+	tcp[14] = 0xfa;			/* window 64240 */
+	tcp[15] = 0xf0;
+	sum = sum16(src, alen, 0);
+	sum = sum16(dst, alen, sum);
+	sum = sum16(pseudo_tail, 4, sum);
+	sum = sum16(tcp, 20, sum);
+	csum = fold(sum);
+	memcpy(tcp + 16, &csum, 2);
+}
+
+static size_t build_packet(uint8_t *pkt, const struct opts *o, uint64_t i)
+{
+	uint8_t src[16], dst[16];
+	size_t alen = o->v6 ? 16 : 4;
+	uint16_t sport = o->sport ? o->sport : (uint16_t)(o->sport_base + (i / o->nsrc) % (65536u - o->sport_base));
+
+	addr_add(src, o->src, alen, (uint32_t)(i % o->nsrc));
+	addr_add(dst, o->dst, alen, (uint32_t)(i % o->ndst));
+	if (o->v6) {
+		memset(pkt, 0, 40);
+		pkt[0] = 0x60;
+		pkt[5] = 20;		/* payload length */
+		pkt[6] = 6;		/* next header TCP */
+		pkt[7] = 64;
+		memcpy(pkt + 8, src, 16);
+		memcpy(pkt + 24, dst, 16);
+		build_tcp(pkt + 40, src, dst, 16, sport, o->port, (uint32_t)i);
+		return 60;
+	}
+	memset(pkt, 0, 20);
+	pkt[0] = 0x45;
+	pkt[3] = 40;			/* total length */
+	pkt[8] = 64;
+	pkt[9] = 6;
+	memcpy(pkt + 12, src, 4);
+	memcpy(pkt + 16, dst, 4);
+	memcpy(pkt + 10, &(uint16_t){ fold(sum16(pkt, 20, 0)) }, 2);
+	build_tcp(pkt + 20, src, dst, 4, sport, o->port, (uint32_t)i);
+	return 40;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void parse_args(int argc, char **argv, struct opts *o)
+{
+	int opt;
+	const char *src = NULL, *dst = NULL;
+
+	memset(o, 0, sizeof(*o));
+	o->nsrc = o->ndst = 1;
+	o->port = 25;
+	o->sport_base = 1024;
+	o->count = 1;
+	while ((opt = getopt(argc, argv, "6s:S:d:D:p:P:b:c:r:")) != -1) {
+		switch (opt) {
+		case '6': o->v6 = true; break;
+		case 's': src = optarg; break;
+		case 'S': o->nsrc = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'd': dst = optarg; break;
+		case 'D': o->ndst = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'p': o->port = (uint16_t)strtoul(optarg, NULL, 10); break;
+		case 'P': o->sport = (uint16_t)strtoul(optarg, NULL, 10); break;
+		case 'b': o->sport_base = (uint16_t)strtoul(optarg, NULL, 10); break;
+		case 'c': o->count = strtoull(optarg, NULL, 10); break;
+		case 'r': o->rate = strtoull(optarg, NULL, 10); break;
+		default: usage();
+		}
+	}
+	if (!src || !dst || o->nsrc == 0 || o->ndst == 0 ||
+	    inet_pton(o->v6 ? AF_INET6 : AF_INET, src, o->src) != 1 ||
+	    inet_pton(o->v6 ? AF_INET6 : AF_INET, dst, o->dst) != 1)
+		usage();
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	uint8_t pkt[64];
+	uint64_t sent = 0;
+	double start;
+	int fd, sndbuf = 4 << 20;
+
+	parse_args(argc, argv, &o);
+	fd = socket(o.v6 ? AF_INET6 : AF_INET, SOCK_RAW, IPPROTO_RAW);
+	if (fd < 0) {
+		perror("synflood: raw socket");
+		return 1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	start = now_s();
+	for (uint64_t i = 0; i < o.count; i++) {
+		struct sockaddr_storage ss = { 0 };
+		socklen_t sl;
+		size_t len = build_packet(pkt, &o, i);
+
+		if (o.v6) {
+			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+			s6->sin6_family = AF_INET6;
+			memcpy(&s6->sin6_addr, pkt + 24, 16);
+			sl = sizeof(*s6);
+		} else {
+			struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+			s4->sin_family = AF_INET;
+			memcpy(&s4->sin_addr, pkt + 16, 4);
+			sl = sizeof(*s4);
+		}
+		if (o.rate) {	/* keep to the schedule, not to the last send */
+			double due = start + (double)i / (double)o.rate;
+			double wait = due - now_s();
+
+			if (wait > 0)
+				nanosleep(&(struct timespec){ (time_t)wait,
+							      (long)((wait - (time_t)wait) * 1e9) },
+					  NULL);
+		}
+		if (sendto(fd, pkt, len, 0, (struct sockaddr *)&ss, sl) < 0) {
+			if (errno == ENOBUFS || errno == EAGAIN) {
+				i--;	/* queue full: try this one again */
+				continue;
+			}
+			perror("synflood: sendto");
+			return 1;
+		}
+		sent++;
+	}
+	printf("sent %llu SYNs in %.3f s\n", (unsigned long long)sent, now_s() - start);
+	return 0;
+}
