@@ -105,13 +105,14 @@ void daemon_flush(struct nflogd *d)
 	}
 }
 
-/* Kernel timeout for a block: its remaining time, plus a little so that the
- * daemon's own expiry (which logs it) comes first; 0 = permanent. */
+/* Kernel timeout for a block: its remaining time; 0 = permanent. Whichever
+ * of the kernel and the daemon's own expiry comes first, the other finds the
+ * element gone, which nft_blocks() takes as done. */
 static uint64_t kernel_timeout(const struct offender *o, uint64_t now_ms)
 {
 	if (o->expires_ms == POLICY_NO_EXPIRY)
 		return 0;
-	return (o->expires_ms > now_ms ? o->expires_ms - now_ms : 1) + 1000;
+	return o->expires_ms > now_ms ? o->expires_ms - now_ms : 1;
 }
 
 /* --- decisions --- */
@@ -361,7 +362,7 @@ int daemon_start(struct nflogd *d, const char *config_path, bool dry_run)
 	/* A dry run installs the table too: the NFLOG rule feeds it. */
 	if (install_table(d) < 0)
 		return -1;
-	log_info("nflogd %s started: group %u, threshold %u per %us, %zu whitelist entries%s",
+	log_info("nflogd %s started: group %u, threshold %u per %us, whitelist entries %zu%s",
 		 NFLOGD_VERSION, d->cfg.nflog_group, d->cfg.threshold, d->cfg.window,
 		 d->wl.nnets + d->wl.nmacs, dry_run ? ", dry run (never blocks)" : "");
 	return 0;
@@ -428,7 +429,7 @@ void daemon_reload(struct nflogd *d)
 		log_warnx("reload: deleting old table inet %s: %s", old_table, d->nft.err);
 	d->nadd = 0;
 	install_table(d);
-	log_info("reloaded %s: %zu whitelist entries", d->config_path, d->wl.nnets + d->wl.nmacs);
+	log_info("reloaded %s: whitelist entries %zu", d->config_path, d->wl.nnets + d->wl.nmacs);
 }
 
 void daemon_stop(struct nflogd *d)

@@ -82,6 +82,7 @@ wan_counters_reset() {
 
 lab_down() {
 	daemon_stop 2>/dev/null
+	[ -n "${WAN_LISTENER:-}" ] && kill "$WAN_LISTENER" 2>/dev/null
 	for ns in "$GW" "$LANNS" "$WANNS"; do ip netns del "$ns" 2>/dev/null; done
 	rm -rf "$LAB_DIR"
 }
