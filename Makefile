@@ -24,8 +24,9 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Inflogd -MMD -MP
 
-LIB_SRCS := addr duration log config packet whitelist addrmap tracker policy \
-            intake nft_batch nft daemon
+# Every module in nflogd/ but the programs' mains goes into libnflogd.a.
+MAINS    := main nflogctl
+LIB_SRCS := $(filter-out $(MAINS),$(basename $(notdir $(wildcard nflogd/*.c))))
 O       = $(B)/obj
 LIB_OBJS = $(LIB_SRCS:%=$(O)/nflogd/%.o)
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
