@@ -34,7 +34,7 @@ TOOLS    := synflood
 
 .PHONY: all deps check unit integration demo bench clean clang
 
-all: $(B)/nflogd $(TOOLS:%=$(B)/tools/%)
+all: $(B)/nflogd $(B)/nflogctl $(TOOLS:%=$(B)/tools/%)
 
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -44,6 +44,9 @@ $(B)/libnflogd.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 $(B)/nflogd: $(O)/nflogd/main.o $(B)/libnflogd.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(B)/nflogctl: $(O)/nflogd/nflogctl.o $(B)/libnflogd.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(B)/tools/%: $(O)/tests/tools/%.o $(B)/libnflogd.a

@@ -7,14 +7,22 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "control.h"
 #include "intake.h"
+#include "leases.h"
 #include "nft.h"
 #include "policy.h"
+#include "recent.h"
 #include "tracker.h"
 #include "whitelist.h"
 
 #define NFLOGD_VERSION "0.1.0"
 #define DAEMON_HOUSEKEEPING_MS 1000
+#define DAEMON_STATE_SAVE_MS 1000	/* blocks reach the state file within this */
+#define DAEMON_MAX_HOOKS 16		/* on_block programs running at once */
+
+/* epoll tags (the high half of data.u64); control.h has 3 and 4. */
+enum { TAG_SIGNAL = 1, TAG_INTAKE = 2 };
 
 struct event_stats {
 	uint64_t counted;	/* connection attempts counted toward a host */
@@ -28,6 +36,8 @@ struct event_stats {
 	uint64_t blocks, unblocks;
 	uint64_t block_refused;	/* max_blocked full of permanent blocks */
 	uint64_t kernel_errors;	/* batches the kernel refused */
+	uint64_t hooks_run, hooks_skipped;
+	uint64_t state_saves, state_errors;
 };
 
 struct nflogd {
@@ -40,6 +50,13 @@ struct nflogd {
 	struct intake intake;
 	struct nft nft;
 	struct nft_ruleset rs;
+	struct control control;
+	struct recent *recent;
+	struct leases leases;
+	int epfd;
+	bool state_dirty;
+	uint64_t state_saved_ms;
+	unsigned hooks_running;
 	uint64_t seed;
 	uint64_t started_ms;
 	uint64_t now_ms;			/* read once per wake-up, not per event */
@@ -53,9 +70,14 @@ struct nflogd {
 
 uint64_t monotonic_ms(void);
 
-/* Load config and whitelist, bind NFLOG, then install the table (so no
- * event of the start-up is lost). 0, or -1 after logging why. */
-int daemon_start(struct nflogd *d, const char *config_path, bool dry_run);
+/* Wall-clock seconds of a monotonic instant (for display and the state file). */
+int64_t daemon_wall(const struct nflogd *d, uint64_t mono_ms);
+
+/* Load config, whitelist and state, bind NFLOG, open the control socket,
+ * then install the table (so no event of the start-up is lost and scripts
+ * may take "table exists" for "ready"). Registers its fds with epfd.
+ * 0, or -1 after logging why. */
+int daemon_start(struct nflogd *d, const char *config_path, bool dry_run, int epfd);
 /* The NFLOG socket is readable. */
 void daemon_on_intake(struct nflogd *d);
 /* Expire blocks, forget idle hosts, report loss. Call when the timeout
@@ -63,8 +85,13 @@ void daemon_on_intake(struct nflogd *d);
 void daemon_on_timer(struct nflogd *d);
 /* Milliseconds until daemon_on_timer is due. */
 int daemon_next_timeout(const struct nflogd *d);
-/* SIGHUP: re-read config and whitelist; a bad file keeps the old settings. */
-void daemon_reload(struct nflogd *d);
+/* SIGHUP: re-read config and whitelist; a bad file keeps the old settings
+ * (-1, the reason in err). */
+int daemon_reload(struct nflogd *d, char *err, size_t errlen);
+/* Re-read only the whitelist (after an edit) and apply it. */
+int daemon_reload_whitelist(struct nflogd *d, char *err, size_t errlen);
+/* A child (an on_block program) exited. */
+void daemon_on_child(struct nflogd *d);
 /* Clean stop: delete the table. */
 void daemon_stop(struct nflogd *d);
 
@@ -72,5 +99,19 @@ void daemon_stop(struct nflogd *d);
 void daemon_on_event(void *ctx, const struct intake_event *ev);
 /* Hand queued block changes to the kernel. */
 void daemon_flush(struct nflogd *d);
+
+/* Write blocks and offences to state_file now (coalesced by the timer). */
+void daemon_save_state(struct nflogd *d);
+/* A block's remaining time for the kernel element; 0 = permanent. */
+uint64_t daemon_kernel_timeout(const struct offender *o, uint64_t now_ms);
+
+/* For the control commands (commands.c). */
+struct offender *daemon_block(struct nflogd *d, const struct addr *a, const struct mac *mac,
+			      enum block_reason reason, uint64_t duration_ms, uint32_t conns,
+			      uint32_t dsts);
+void daemon_unblock(struct nflogd *d, struct offender *o, const char *why);
+bool daemon_whitelisted(const struct nflogd *d, const struct addr *a, const struct mac *mac);
+/* The control socket's request handler. */
+void daemon_command(void *ctx, char *request, struct reply *r);
 
 #endif

@@ -37,6 +37,7 @@ static int check_config(const char *path)
 	return 0;
 }
 
+/* Signals arrive as reads on a descriptor, in the loop like everything else. */
 static int signals_fd(void)
 {
 	sigset_t mask;
@@ -45,41 +46,30 @@ static int signals_fd(void)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	return signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
-static int epoll_with(int sfd, int intake_fd)
-{
-	int ep = epoll_create1(EPOLL_CLOEXEC);
-	struct epoll_event ev = { .events = EPOLLIN };
-
-	ev.data.fd = sfd;
-	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev) < 0)
-		return -1;
-	ev.data.fd = intake_fd;
-	if (epoll_ctl(ep, EPOLL_CTL_ADD, intake_fd, &ev) < 0)
-		return -1;
-	return ep;
-}
-
-/* Returns true to keep running. */
-static bool on_signal(struct nflogd *d, int sfd, int *ep)
+/* Returns false when it is time to stop. */
+static bool on_signal(struct nflogd *d, int sfd)
 {
 	struct signalfd_siginfo si;
+	char err[CONFIG_ERR_MAX];
 
 	while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-		if (si.ssi_signo != SIGHUP)
+		switch (si.ssi_signo) {
+		case SIGHUP:
+			if (daemon_reload(d, err, sizeof(err)) < 0)
+				log_warnx("reload refused, keeping the settings in force: %s", err);
+			daemon_flush(d);
+			break;
+		case SIGCHLD:
+			daemon_on_child(d);
+			break;
+		default:
 			return false;
-		int old_fd = intake_fd(&d->intake);
-
-		daemon_reload(d);
-		if (intake_fd(&d->intake) != old_fd) {	/* group changed: new socket */
-			close(*ep);
-			*ep = epoll_with(sfd, intake_fd(&d->intake));
-			if (*ep < 0)
-				fatalx("epoll after reload: %s", strerror(errno));
 		}
 	}
 	return true;
@@ -88,10 +78,10 @@ static bool on_signal(struct nflogd *d, int sfd, int *ep)
 int main(int argc, char **argv)
 {
 	const char *config_path = CONFIG_DEFAULT_PATH;
-	bool foreground = false, dry_run = false, test_only = false;
+	bool foreground = false, dry_run = false, test_only = false, running = true;
 	int verbose = 0, opt, sfd, ep;
-	struct nflogd d;
-	bool running = true;
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = (uint64_t)TAG_SIGNAL << 32 };
+	static struct nflogd d;
 
 	while ((opt = getopt(argc, argv, "c:fntvV")) != -1) {
 		switch (opt) {
@@ -112,13 +102,11 @@ int main(int argc, char **argv)
 	/* Until the daemon is ready, errors go to stderr as well. */
 	log_init("nflogd", true, verbose);
 	sfd = signals_fd();
-	if (sfd < 0)
-		fatalx("signalfd: %s", strerror(errno));
-	if (daemon_start(&d, config_path, dry_run) < 0)
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (sfd < 0 || ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev) < 0)
+		fatalx("signalfd/epoll: %s", strerror(errno));
+	if (daemon_start(&d, config_path, dry_run, ep) < 0)
 		return 1;
-	ep = epoll_with(sfd, intake_fd(&d.intake));
-	if (ep < 0)
-		fatalx("epoll: %s", strerror(errno));
 	if (!foreground) {
 		if (daemon(0, 0) < 0)
 			fatalx("daemon: %s", strerror(errno));
@@ -126,16 +114,30 @@ int main(int argc, char **argv)
 	}
 
 	while (running) {
-		struct epoll_event evs[4];
-		int n = epoll_wait(ep, evs, 4, daemon_next_timeout(&d));
+		struct epoll_event evs[16];
+		int n = epoll_wait(ep, evs, 16, daemon_next_timeout(&d));
 
 		if (n < 0 && errno != EINTR)
 			fatalx("epoll_wait: %s", strerror(errno));
 		for (int i = 0; i < n; i++) {
-			if (evs[i].data.fd == sfd)
-				running = on_signal(&d, sfd, &ep);
-			else
+			uint32_t tag = (uint32_t)(evs[i].data.u64 >> 32);
+			uint32_t slot = (uint32_t)evs[i].data.u64;
+
+			switch (tag) {
+			case TAG_SIGNAL:
+				running = on_signal(&d, sfd) && running;
+				break;
+			case TAG_INTAKE:
 				daemon_on_intake(&d);
+				break;
+			case CONTROL_TAG_LISTEN:
+				control_accept(&d.control, monotonic_ms());
+				break;
+			case CONTROL_TAG_CLIENT:
+				control_client_ready(&d.control, (int)slot, evs[i].events,
+						     daemon_command, &d);
+				break;
+			}
 		}
 		daemon_on_timer(&d);
 	}

@@ -232,6 +232,39 @@ struct offender *policy_block(struct policy *p, const struct addr *a, const stru
 	return o;
 }
 
+struct offender *policy_restore(struct policy *p, const struct offender *saved, uint64_t now_ms)
+{
+	struct offender *o = policy_find(p, &saved->addr);
+	bool live = saved->blocked && p->nblocked < p->cfg.max_blocked &&
+		    (saved->expires_ms == POLICY_NO_EXPIRY || saved->expires_ms > now_ms);
+
+	if (o && o->blocked)
+		return o;	/* a second line for the same host: the first wins */
+	o = record_get(p, &saved->addr);
+	if (o == NULL)
+		return NULL;
+	o->mac = saved->mac;
+	o->has_mac = saved->has_mac;
+	o->reason = saved->reason;
+	o->offences = saved->offences;
+	o->conns = saved->conns;
+	o->dsts = saved->dsts;
+	o->since_ms = saved->since_ms;
+	o->expires_ms = saved->expires_ms;
+	if (saved->blocked && !live)	/* ended while we were away, or no room */
+		o->last_end_ms = saved->expires_ms == POLICY_NO_EXPIRY ||
+				 saved->expires_ms > now_ms ? now_ms : saved->expires_ms;
+	else
+		o->last_end_ms = saved->last_end_ms;
+	o->blocked = live;
+	if (live) {
+		if (o->expires_ms != POLICY_NO_EXPIRY)
+			heap_push(p, (uint32_t)(o - p->recs));
+		p->nblocked++;
+	}
+	return o;
+}
+
 void policy_unblock(struct policy *p, struct offender *o, uint64_t now_ms)
 {
 	if (!o->blocked)

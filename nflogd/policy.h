@@ -86,6 +86,16 @@ struct offender *policy_block(struct policy *p, const struct addr *a, const stru
 			      uint32_t conns, uint32_t dsts, struct offender *released);
 void policy_unblock(struct policy *p, struct offender *o, uint64_t now_ms);
 
+/* Put back a record saved earlier (its times already on now_ms's clock). A
+ * block whose end has passed, or one past the max_blocked cap, comes back
+ * as offence history only. Returns the record, or NULL if the table is full. */
+struct offender *policy_restore(struct policy *p, const struct offender *saved, uint64_t now_ms);
+
+/* Iterate over every record in use: blocks and remembered offenders. */
+#define POLICY_FOREACH(p, o) \
+	for (struct offender *o = (p)->recs; o < (p)->recs + (p)->fresh; o++) \
+		if (o->in_use)
+
 /* The next block whose time is up at now, or NULL. Unblock it, then ask again. */
 struct offender *policy_next_expired(const struct policy *p, uint64_t now_ms);
 /* When the next block ends (the same clock as now_ms), or UINT64_MAX when

@@ -7,6 +7,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 B=${1:-build}; shift || true
 case $B in /*) ;; *) B=$ROOT/$B ;; esac
 NFLOGD=$B/nflogd
+NFLOGCTL=$B/nflogctl
 SYNFLOOD=$B/tools/synflood
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -65,7 +66,7 @@ t_spam_bot_blocked() {
 	local reached; reached=$(wan_syns_from $BOT)
 	echo "    60 SYNs at 300/s to 20 destinations: $reached reached the WAN (threshold 20)"
 	claim "$BOT in blocked4" is_blocked $BOT &&
-	claim "block logged with counts" logged "block $BOT mac .* conns 21/1m dsts [0-9]* for 1h (offence 1)" &&
+	claim "block logged with counts" logged "block $BOT mac .* conns 21/60s dsts [0-9]* for 1h (offence 1)" &&
 	claim "at most threshold+2 = 22 SYNs passed" [ "$reached" -le 22 ] &&
 	claim "the threshold's worth passed" [ "$reached" -ge 21 ]
 }
@@ -247,17 +248,180 @@ for i in range(10): s.sendto(b"x", ("203.0.113.9", 25))'
 	claim "counted as not TCP in the stop line" logged "stopped: 10 events"
 }
 
+# --- the control plane: nflogctl against the running daemon ---
+
+ctl() { "$NFLOGCTL" -s "$LAB_DIR/nflogd.sock" "$@"; }
+# json_get EXPR: evaluate a Python expression over the JSON on stdin (as j).
+json_get() { python3 -c "import json, sys; j = json.load(sys.stdin); print($1)"; }
+
+t_ctl_status_and_json() {
+	write_conf "$CONF"
+	daemon_start "$CONF" || return 1
+	bot $BOT 30 1000
+	ctl status | sed 's/^/    | /'
+	local j; j=$(ctl --json status) || return 1
+	claim "status JSON parses (python json)" bash -c 'python3 -m json.tool >/dev/null' <<<"$j" &&
+	claim "events counted" [ "$(json_get 'j["status"]["events_received"]' <<<"$j")" -ge 21 ] &&
+	claim "one host blocked" [ "$(json_get 'j["status"]["hosts_blocked"]' <<<"$j")" = 1 ] &&
+	claim "no loss" [ "$(json_get 'j["status"]["events_lost"]' <<<"$j")" = 0 ] &&
+	claim "settings shown" [ "$(json_get 'j["status"]["threshold"]' <<<"$j")" = 20 ]
+}
+
+t_ctl_list_top_show() {
+	printf '%s\n' "0 $(in_lan cat /sys/class/net/$LAB-l0/address) 192.0.2.10 infected-pc *" >"$LAB_DIR/leases"
+	write_conf "$CONF"
+	daemon_start "$CONF" || return 1
+	wan_listen
+	lan_connect 192.0.2.20 203.0.113.5 4 >/dev/null
+	bot $BOT 30 1000
+	echo "    nflogctl list:"; ctl list | sed 's/^/    | /'
+	echo "    nflogctl top:"; ctl top 5 | sed 's/^/    | /'
+	echo "    nflogctl show $BOT:"; ctl show $BOT | sed 's/^/    | /'
+	local list top show
+	list=$(ctl --json list) && top=$(ctl --json top 5) && show=$(ctl --json show $BOT) || return 1
+	claim "list: the bot, with its DHCP name" [ "$(json_get 'j["blocked"][0]["addr"], j["blocked"][0]["hostname"]' <<<"$list")" = "$BOT infected-pc" ] &&
+	claim "list: counts and reason" [ "$(json_get 'j["blocked"][0]["conns"], j["blocked"][0]["offence"], j["blocked"][0]["reason"]' <<<"$list")" = "21 1 auto" ] &&
+	claim "top: the normal host with its 4 connections" [ "$(json_get '[h["window"] for h in j["top"] if h["addr"] == "192.0.2.20"][0]' <<<"$top")" = 4 ] &&
+	claim "show: why it was blocked" bash -c 'grep -q "21 new connections in 60s > threshold 20"' <<<"$show" &&
+	claim "show: its destinations" [ "$(json_get 'len(j["destination"])' <<<"$show")" -ge 10 ] &&
+	claim "block log line names the host" logged "block $BOT mac .* host infected-pc conns 21/60s"
+}
+
+t_ctl_block_unblock_and_errors() {
+	echo "192.0.2.11" >"$LAB_DIR/whitelist"
+	write_conf "$CONF"
+	daemon_start "$CONF" || return 1
+	local out rc
+	claim "block by hand" ctl block 192.0.2.30 2h >/dev/null &&
+	claim "in the kernel" is_blocked 192.0.2.30 &&
+	claim "listed as manual" bash -c "grep -q 'manual'" <<<"$(ctl list)" &&
+	claim "unblock by hand" ctl unblock 192.0.2.30 >/dev/null &&
+	claim "gone from the kernel" not is_blocked 192.0.2.30 || return 1
+	out=$(ctl unblock 192.0.2.30 2>&1); rc=$?
+	echo "    $out"
+	claim "unblock of a host not blocked: exit 1" [ $rc = 1 ] || return 1
+	out=$(ctl block 192.0.2.11 2>&1); rc=$?
+	echo "    $out"
+	claim "block of a whitelisted host refused" [ $rc = 1 ] && claim "says why" starts_with "$out" "nflogctl: 192.0.2.11 is whitelisted" || return 1
+	out=$(ctl show 192.0.2.999 2>&1); rc=$?
+	echo "    $out"
+	claim "bad address: exit 1, named" [ $rc = 1 ] && claim "names it" starts_with "$out" "nflogctl: '192.0.2.999' is not" || return 1
+	ctl frobnicate >/dev/null 2>&1; rc=$?
+	claim "unknown command: exit 2" [ $rc = 2 ] || return 1
+	out=$("$NFLOGCTL" -s "$LAB_DIR/none.sock" status 2>&1); rc=$?
+	echo "    $out"
+	claim "daemon not running: exit 1 naming the socket" [ $rc = 1 ] &&
+	claim "names the socket" starts_with "$out" "nflogctl: cannot reach nflogd at $LAB_DIR/none.sock" &&
+	ctl block 2001:db8:1::99 0 >/dev/null &&
+	claim "permanent IPv6 block" bash -c "grep -q never" <<<"$(ctl list)" &&
+	claim "unblock all" [ "$(ctl --json unblock all | json_get 'j["unblocked"]["count"]')" = 1 ]
+}
+
+t_ctl_whitelist_edit() {
+	printf '# our whitelist\n\n192.0.2.11   # mail server\n' >"$LAB_DIR/whitelist"
+	write_conf "$CONF"
+	daemon_start "$CONF" || return 1
+	bot $BOT 30 1000
+	claim "bot blocked" is_blocked $BOT || return 1
+	cp "$LAB_DIR/whitelist" "$LAB_DIR/whitelist.before"
+	local out rc
+	out=$(ctl whitelist add 192.0.2.300 oops 2>&1); rc=$?
+	echo "    $out"
+	claim "bad entry refused" [ $rc = 1 ] &&
+	claim "file unchanged byte for byte" cmp -s "$LAB_DIR/whitelist" "$LAB_DIR/whitelist.before" || return 1
+	claim "add a CIDR with a comment" ctl whitelist add 192.0.2.8/29 BYOD laptops >/dev/null &&
+	claim "that unblocked the bot" not is_blocked $BOT &&
+	claim "comments kept, entry appended" bash -c "head -3 '$LAB_DIR/whitelist' | cmp -s - '$LAB_DIR/whitelist.before' && grep -q '^192.0.2.8/29 *# BYOD laptops' '$LAB_DIR/whitelist'" &&
+	claim "in the kernel set" bash -c "ip netns exec $GW nft list set inet nflogd allow4 | grep -q 192.0.2.8/29" &&
+	claim "listed" bash -c "grep -q 'BYOD laptops'" <<<"$(ctl whitelist list)" &&
+	claim "del" ctl whitelist del 192.0.2.8/29 >/dev/null &&
+	claim "file back as before" cmp -s "$LAB_DIR/whitelist" "$LAB_DIR/whitelist.before"
+}
+
+t_ctl_unprivileged_refused() {
+	write_conf "$CONF" socket_group=nogroup
+	daemon_start "$CONF" || return 1
+	local out rc
+	out=$(setpriv --reuid=nobody --regid=daemon --clear-groups "$NFLOGCTL" -s "$LAB_DIR/nflogd.sock" status 2>&1); rc=$?
+	echo "    as nobody:daemon: $out"
+	claim "refused with exit 1" [ $rc = 1 ] || return 1
+	# The file mode stops them first; past it, the daemon's own check on the
+	# peer's credentials must refuse too.
+	chmod 755 "$LAB_DIR"; chmod 666 "$LAB_DIR/nflogd.sock"
+	out=$(setpriv --reuid=nobody --regid=daemon --clear-groups "$NFLOGCTL" -s "$LAB_DIR/nflogd.sock" status 2>&1); rc=$?
+	chmod 660 "$LAB_DIR/nflogd.sock"; chmod 700 "$LAB_DIR"
+	echo "    past the file mode: $out"
+	claim "the daemon refuses them too" [ $rc = 1 ] &&
+	claim "saying why" starts_with "$out" "nflogctl: permission denied" || return 1
+	# A member of socket_group is let in. $LAB_DIR is 0700: open it for the test.
+	chmod 755 "$LAB_DIR"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$NFLOGCTL" -s "$LAB_DIR/nflogd.sock" status >/dev/null; rc=$?
+	chmod 700 "$LAB_DIR"
+	claim "group member allowed" [ $rc = 0 ] &&
+	claim "socket mode 0660 group nogroup" [ "$(stat -c '%a %G' "$LAB_DIR/nflogd.sock")" = "660 nogroup" ]
+}
+
+t_ctl_kill9_restores_blocks() {
+	write_conf "$CONF" block_time=10m
+	daemon_start "$CONF" || return 1
+	bot $BOT 30 1000
+	ctl block 192.0.2.30 1h >/dev/null
+	sleep 1.3	# the state file is written within a second of a change
+	kill -9 "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null; DAEMON_PID=
+	claim "crash left the table (and the blocks) in place" is_blocked $BOT || return 1
+	daemon_start "$CONF" || return 1
+	local j; j=$(ctl --json list)
+	echo "    after restart: $(ctl list | tail -n +2 | tr -s ' ' | cut -d' ' -f1,5,9 | paste -sd';')"
+	claim "both blocks back in the daemon" [ "$(json_get 'sorted(b["addr"] for b in j["blocked"])' <<<"$j")" = "['192.0.2.10', '192.0.2.30']" ] &&
+	claim "with their remaining time" [ "$(json_get '[b["expires_in"] for b in j["blocked"] if b["addr"] == "192.0.2.10"][0]' <<<"$j")" -le 599 ] &&
+	claim "and in the kernel" is_blocked 192.0.2.30 &&
+	claim "restore logged" logged "state: 2 blocks" || return 1
+	ctl unblock $BOT >/dev/null
+	bot $BOT 30 1000 -b 30000
+	claim "escalation survived the restart" logged "block $BOT .* for 20m (offence 2)"
+}
+
+t_ctl_corrupt_state_moved_aside() {
+	write_conf "$CONF"
+	printf 'this is not a state file\n' >"$LAB_DIR/state"
+	daemon_start "$CONF" || return 1
+	claim "daemon started anyway" kill -0 "$DAEMON_PID" &&
+	claim "logged, moved aside" logged "moved it aside to $LAB_DIR/state.corrupt-" &&
+	claim "the corrupt file kept" bash -c "ls '$LAB_DIR'/state.corrupt-* >/dev/null"
+}
+
+t_on_block_program() {
+	cat >"$LAB_DIR/hook" <<-EOF2
+	#!/bin/sh
+	env | grep ^NFLOGD_ | sort >>"$LAB_DIR/hook.out"; echo --- >>"$LAB_DIR/hook.out"
+	EOF2
+	chmod +x "$LAB_DIR/hook"
+	write_conf "$CONF" on_block="$LAB_DIR/hook" block_time=1s block_time_max=1m
+	daemon_start "$CONF" || return 1
+	bot $BOT 30 1000
+	sleep 1.5
+	sed 's/^/    | /' "$LAB_DIR/hook.out"
+	claim "ran on block" grep -q "NFLOGD_ACTION=block" "$LAB_DIR/hook.out" &&
+	claim "with the address" grep -q "NFLOGD_ADDR=$BOT" "$LAB_DIR/hook.out" &&
+	claim "and the counts" grep -q "NFLOGD_CONNS=21" "$LAB_DIR/hook.out" &&
+	claim "ran on unblock" grep -q "NFLOGD_ACTION=unblock" "$LAB_DIR/hook.out"
+}
+
 ALL="t_normal_host_not_blocked t_spam_bot_blocked t_spam_bot_fast_blocked
      t_whitelisted_bot_not_blocked t_whitelisted_mac_not_blocked t_ipv6_bot_blocked
      t_block_expires_on_time t_repeat_offence_doubles t_dry_run_blocks_nothing
      t_clean_stop_leaves_no_table t_retransmits_count_once t_bad_reload_keeps_settings
-     t_whitelist_reload_unblocks t_config_check t_malformed_events_counted"
+     t_whitelist_reload_unblocks t_config_check t_malformed_events_counted
+     t_ctl_status_and_json t_ctl_list_top_show t_ctl_block_unblock_and_errors
+     t_ctl_whitelist_edit t_ctl_unprivileged_refused t_ctl_kill9_restores_blocks
+     t_ctl_corrupt_state_moved_aside t_on_block_program"
 
 passed=0; failed=0
 for t in ${*:-$ALL}; do
 	daemon_stop
 	wan_counters_reset
-	rm -f "$LAB_DIR/whitelist" "$LAB_DIR/daemon.log"
+	rm -f "$LAB_DIR"/whitelist* "$LAB_DIR/daemon.log" "$LAB_DIR"/state* "$LAB_DIR/leases" \
+		"$LAB_DIR"/hook*
 	for tb in nflogd nflogd2; do in_gw nft delete table inet $tb 2>/dev/null; done
 	echo "integration: $t"
 	if $t; then

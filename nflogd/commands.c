@@ -1,0 +1,404 @@
+/* The control commands, daemon side: each turns a request into a reply. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemon.h"
+#include "duration.h"
+#include "log.h"
+#include "whitelist_file.h"
+
+#define TOP_DEFAULT 10
+#define TOP_MAX 1000
+#define SHOW_DSTS 10
+
+/* MAC (ours or from the leases file) and DHCP host name of an address. */
+static void put_identity(struct nflogd *d, struct reply *r, const struct addr *a,
+			 const struct mac *mac)
+{
+	const struct lease *l;
+	char m[MAC_STRLEN];
+
+	leases_refresh(&d->leases, d->cfg.leases_file, time(NULL));
+	l = leases_find(&d->leases, a);
+	if (mac)
+		reply_str(r, "mac", mac_format(mac, m));
+	else if (l && l->has_mac)
+		reply_str(r, "mac", mac_format(&l->mac, m));
+	if (l && l->hostname[0])
+		reply_str(r, "hostname", l->hostname);
+}
+
+static void put_block(struct nflogd *d, struct reply *r, const struct offender *o)
+{
+	char a[ADDR_STRLEN];
+
+	reply_str(r, "addr", addr_format(&o->addr, a));
+	put_identity(d, r, &o->addr, o->has_mac ? &o->mac : NULL);
+	reply_num(r, "since", daemon_wall(d, o->since_ms));
+	if (o->expires_ms == POLICY_NO_EXPIRY)
+		reply_str(r, "expires", "never");
+	else
+		reply_num(r, "expires_in", (int64_t)((o->expires_ms - d->now_ms + 999) / 1000));
+	reply_num(r, "conns", o->conns);
+	reply_num(r, "dsts", o->dsts);
+	reply_num(r, "offence", o->offences);
+	reply_str(r, "reason", o->reason == REASON_MANUAL ? "manual" : "auto");
+}
+
+static void cmd_status(struct nflogd *d, char **w, int n, struct reply *r)
+{
+	const struct intake_stats *in = &d->intake.stats;
+	char ports[96];
+
+	(void)w;
+	(void)n;
+	config_format_ports(&d->cfg, ports, sizeof(ports));
+	reply_ok(r);
+	reply_record(r, "status");
+	reply_str(r, "version", NFLOGD_VERSION);
+	reply_num(r, "uptime", (int64_t)((d->now_ms - d->started_ms) / 1000));
+	reply_str(r, "mode", d->dry_run ? "dry-run" : "blocking");
+	reply_num(r, "nflog_group", d->cfg.nflog_group);
+	reply_str(r, "ports", ports);
+	reply_num(r, "threshold", d->cfg.threshold);
+	reply_num(r, "window", d->cfg.window);
+	reply_num(r, "min_destinations", d->cfg.min_destinations);
+	reply_num(r, "block_time", (int64_t)d->cfg.block_time);
+	reply_num(r, "block_time_max", (int64_t)d->cfg.block_time_max);
+	reply_str(r, "block_scope", d->cfg.block_scope == SCOPE_ALL ? "all" : "smtp");
+	reply_str(r, "table", d->cfg.table);
+	reply_str(r, "kernel_timeouts", d->nft.timeouts ? "yes" : "no");
+	reply_num(r, "events_received", (int64_t)in->events);
+	reply_num(r, "events_lost", (int64_t)in->lost);
+	reply_num(r, "overruns", (int64_t)in->overruns);
+	reply_num(r, "datagrams", (int64_t)in->datagrams);
+	reply_num(r, "bytes", (int64_t)in->bytes);
+	reply_num(r, "malformed", (int64_t)(in->malformed + d->stats.malformed));
+	reply_num(r, "counted", (int64_t)d->stats.counted);
+	reply_num(r, "retransmits", (int64_t)d->stats.retransmits);
+	reply_num(r, "whitelisted", (int64_t)d->stats.whitelisted);
+	reply_num(r, "hosts_tracked", (int64_t)tracker_count(d->tracker));
+	reply_num(r, "hosts_evicted", (int64_t)d->tracker->stats.evicted);
+	reply_num(r, "hosts_blocked", d->policy->nblocked);
+	reply_num(r, "blocks", (int64_t)d->stats.blocks);
+	reply_num(r, "unblocks", (int64_t)d->stats.unblocks);
+	reply_num(r, "block_refused", (int64_t)d->stats.block_refused);
+	reply_num(r, "kernel_errors", (int64_t)d->stats.kernel_errors);
+}
+
+static int by_since(const void *a, const void *b)
+{
+	const struct offender *x = *(const struct offender *const *)a;
+	const struct offender *y = *(const struct offender *const *)b;
+
+	return x->since_ms < y->since_ms ? -1 : x->since_ms > y->since_ms;
+}
+
+static void cmd_list(struct nflogd *d, char **w, int n, struct reply *r)
+{
+	const struct offender **v = malloc((d->policy->nblocked + 1) * sizeof(*v));
+	size_t k = 0;
+
+	(void)w;
+	(void)n;
+	if (v == NULL) {
+		reply_error(r, "out of memory");
+		return;
+	}
+	POLICY_FOREACH_BLOCKED(d->policy, o)
+		v[k++] = o;
+	qsort(v, k, sizeof(*v), by_since);
+	reply_ok(r);
+	for (size_t i = 0; i < k; i++) {
+		reply_record(r, "blocked");
+		put_block(d, r, v[i]);
+	}
+	free(v);
+}
+
+static void put_host(struct nflogd *d, struct reply *r, const struct host *h)
+{
+	char a[ADDR_STRLEN];
+
+	reply_str(r, "addr", addr_format(&h->addr, a));
+	put_identity(d, r, &h->addr, h->has_mac ? &h->mac : NULL);
+	reply_num(r, "window", tracker_window_count(d->tracker, h, d->now_ms));
+	reply_num(r, "total", h->total);
+	reply_num(r, "dsts", tracker_window_dsts(d->tracker, h, d->now_ms));
+	reply_num(r, "last_seen", daemon_wall(d, tracker_host_ms(d->tracker, h->last_seen)));
+}
+
+static void cmd_top(struct nflogd *d, char **w, int n, struct reply *r)
+{
+	unsigned long want = TOP_DEFAULT;
+	struct host **v;
+	size_t found;
+
+	if (n == 2) {
+		char *end;
+
+		want = strtoul(w[1], &end, 10);
+		if (*end || want == 0 || want > TOP_MAX) {
+			reply_error(r, "top: N must be 1 to %d, not '%s'", TOP_MAX, w[1]);
+			return;
+		}
+	}
+	v = malloc(want * sizeof(*v));
+	if (v == NULL) {
+		reply_error(r, "out of memory");
+		return;
+	}
+	found = tracker_top(d->tracker, d->now_ms, v, want);
+	reply_ok(r);
+	for (size_t i = 0; i < found; i++) {
+		reply_record(r, "top");
+		put_host(d, r, v[i]);
+	}
+	free(v);
+}
+
+static int parse_addr_arg(const char *s, struct addr *a, struct reply *r)
+{
+	if (addr_parse(s, a) < 0) {
+		reply_error(r, "'%s' is not an IPv4 or IPv6 address", s);
+		return -1;
+	}
+	return 0;
+}
+
+static void cmd_show(struct nflogd *d, char **w, int n, struct reply *r)
+{
+	struct addr a;
+	const struct offender *o;
+	const struct host *h;
+	struct recent_dst top[SHOW_DSTS];
+	size_t ntop;
+	char text[ADDR_STRLEN], why[160];
+
+	if (n != 2 || parse_addr_arg(w[1], &a, r) < 0) {
+		if (n != 2)
+			reply_error(r, "usage: show ADDR");
+		return;
+	}
+	o = policy_find(d->policy, &a);
+	h = tracker_find(d->tracker, &a);
+	reply_ok(r);
+	reply_record(r, "host");
+	reply_str(r, "addr", addr_format(&a, text));
+	put_identity(d, r, &a, h && h->has_mac ? &h->mac : o && o->has_mac ? &o->mac : NULL);
+	reply_str(r, "whitelisted", daemon_whitelisted(d, &a, h && h->has_mac ? &h->mac : NULL)
+					    ? "yes" : "no");
+	reply_str(r, "blocked", o && o->blocked ? "yes" : "no");
+	if (o && o->blocked) {
+		if (o->reason == REASON_MANUAL)
+			snprintf(why, sizeof(why), "blocked by hand");
+		else
+			snprintf(why, sizeof(why),
+				 "%u new connections in %us > threshold %u, to %u destinations "
+				 ">= min_destinations %u", o->conns, d->cfg.window, d->cfg.threshold,
+				 o->dsts, d->cfg.min_destinations);
+		reply_str(r, "why", why);
+		reply_num(r, "since", daemon_wall(d, o->since_ms));
+		if (o->expires_ms == POLICY_NO_EXPIRY)
+			reply_str(r, "expires", "never");
+		else
+			reply_num(r, "expires_in", (int64_t)((o->expires_ms - d->now_ms + 999) / 1000));
+		reply_num(r, "conns", o->conns);
+		reply_num(r, "dsts", o->dsts);
+		reply_str(r, "reason", o->reason == REASON_MANUAL ? "manual" : "auto");
+	} else if (h) {
+		uint32_t c = tracker_window_count(d->tracker, h, d->now_ms);
+
+		snprintf(why, sizeof(why), "%u of %u new connections allowed in %us; blocks at %u",
+			 c, d->cfg.threshold, d->cfg.window, d->cfg.threshold + 1);
+		reply_str(r, "why", why);
+	}
+	if (o) {
+		reply_num(r, "offences", o->offences);
+		reply_num(r, "next_block", (int64_t)policy_block_duration(&d->policy->cfg,
+									   o->offences + 1) / 1000);
+	}
+	if (h) {
+		reply_num(r, "first_seen", daemon_wall(d, tracker_host_ms(d->tracker, h->first_seen)));
+		reply_num(r, "last_seen", daemon_wall(d, tracker_host_ms(d->tracker, h->last_seen)));
+		reply_num(r, "window", tracker_window_count(d->tracker, h, d->now_ms));
+		reply_num(r, "window_dsts", tracker_window_dsts(d->tracker, h, d->now_ms));
+		reply_num(r, "total", h->total);
+	}
+	ntop = recent_top_dsts(d->recent, &a, top, SHOW_DSTS);
+	for (size_t i = 0; i < ntop; i++) {
+		reply_record(r, "destination");
+		reply_str(r, "addr", addr_format(&top[i].dst, text));
+		reply_num(r, "conns", top[i].count);
+		reply_num(r, "last", daemon_wall(d, top[i].last_ms));
+	}
+}
+
+static void cmd_block(struct nflogd *d, char **w, int n, struct reply *r)
+{
+	struct addr a;
+	uint64_t seconds = d->cfg.block_time;
+	struct offender *o;
+
+	if (n < 2 || n > 3) {
+		reply_error(r, "usage: block ADDR [DURATION]");
+		return;
+	}
+	if (parse_addr_arg(w[1], &a, r) < 0)
+		return;
+	if (n == 3 && duration_parse(w[2], &seconds) < 0) {
+		reply_error(r, "'%s' is not a duration (90, 30m, 2h, 7d; 0 = until unblocked)", w[2]);
+		return;
+	}
+	if (daemon_whitelisted(d, &a, NULL)) {
+		reply_error(r, "%s is whitelisted; remove it from the whitelist first", w[1]);
+		return;
+	}
+	o = policy_find(d->policy, &a);
+	if (o && o->blocked)	/* a new length replaces the old one */
+		daemon_unblock(d, o, "blocked again by hand");
+	o = daemon_block(d, &a, NULL, REASON_MANUAL, seconds * 1000, 0, 0);
+	daemon_flush(d);
+	if (o == NULL) {
+		reply_error(r, "max_blocked %u reached with blocks until unblocked", d->cfg.max_blocked);
+		return;
+	}
+	reply_ok(r);
+	reply_record(r, "blocked");
+	put_block(d, r, o);
+}
+
+static void cmd_unblock(struct nflogd *d, char **w, int n, struct reply *r)
+{
+	struct addr a;
+	struct offender *o;
+	int64_t count = 0;
+
+	if (n != 2) {
+		reply_error(r, "usage: unblock ADDR|all");
+		return;
+	}
+	if (strcmp(w[1], "all") == 0) {
+		POLICY_FOREACH_BLOCKED(d->policy, b) {
+			daemon_unblock(d, b, "by hand");
+			count++;
+		}
+	} else {
+		if (parse_addr_arg(w[1], &a, r) < 0)
+			return;
+		o = policy_find(d->policy, &a);
+		if (o == NULL || !o->blocked) {
+			reply_error(r, "%s is not blocked", w[1]);
+			return;
+		}
+		daemon_unblock(d, o, "by hand");
+		count = 1;
+	}
+	daemon_flush(d);
+	reply_ok(r);
+	reply_record(r, "unblocked");
+	reply_num(r, "count", count);
+}
+
+static void cmd_whitelist(struct nflogd *d, char **w, int n, struct reply *r)
+{
+	char err[512];
+	struct whitelist_line *lines;
+	size_t nlines;
+	uint32_t before = d->policy->nblocked;
+
+	if (n >= 2 && strcmp(w[1], "list") == 0 && n == 2) {
+		if (whitelist_file_list(d->cfg.whitelist, &lines, &nlines, err, sizeof(err)) < 0) {
+			reply_error(r, "%s", err);
+			return;
+		}
+		reply_ok(r);
+		for (size_t i = 0; i < nlines; i++) {
+			reply_record(r, "whitelist");
+			reply_str(r, "entry", lines[i].entry);
+			reply_str(r, "comment", lines[i].comment);
+		}
+		free(lines);
+		return;
+	}
+	if (n >= 3 && strcmp(w[1], "add") == 0) {
+		if (whitelist_file_add(d->cfg.whitelist, w[2], n == 4 ? w[3] : NULL, err,
+				       sizeof(err)) < 0) {
+			reply_error(r, "%s", err);
+			return;
+		}
+	} else if (n == 3 && strcmp(w[1], "del") == 0) {
+		if (whitelist_file_del(d->cfg.whitelist, w[2], err, sizeof(err)) < 0) {
+			reply_error(r, "%s", err);
+			return;
+		}
+	} else {
+		reply_error(r, "usage: whitelist list | add ADDR|CIDR|MAC [COMMENT] | del ADDR|CIDR|MAC");
+		return;
+	}
+	log_info("whitelist %s %s (by hand)", w[1], w[2]);
+	if (daemon_reload_whitelist(d, err, sizeof(err)) < 0) {
+		reply_error(r, "the file changed but applying it failed: %s", err);
+		return;
+	}
+	daemon_flush(d);
+	reply_ok(r);
+	reply_record(r, "whitelist");
+	reply_str(r, "entry", w[2]);
+	reply_num(r, "unblocked", before - d->policy->nblocked);
+}
+
+static void cmd_reload(struct nflogd *d, char **w, int n, struct reply *r)
+{
+	char err[CONFIG_ERR_MAX];
+
+	(void)w;
+	(void)n;
+	if (daemon_reload(d, err, sizeof(err)) < 0) {
+		log_warnx("reload refused, keeping the settings in force: %s", err);
+		reply_error(r, "reload refused, old settings kept: %s", err);
+		return;
+	}
+	daemon_flush(d);
+	reply_ok(r);
+}
+
+static const struct {
+	const char *name;
+	void (*fn)(struct nflogd *d, char **w, int n, struct reply *r);
+	bool keep_rest;		/* the last word is the rest of the line */
+} commands[] = {
+	{ "status", cmd_status, false },
+	{ "list", cmd_list, false },
+	{ "top", cmd_top, false },
+	{ "show", cmd_show, false },
+	{ "block", cmd_block, false },
+	{ "unblock", cmd_unblock, false },
+	{ "whitelist", cmd_whitelist, true },
+	{ "reload", cmd_reload, false },
+};
+
+void daemon_command(void *ctx, char *request, struct reply *r)
+{
+	struct nflogd *d = ctx;
+	char *words[PROTOCOL_MAX_WORDS];
+	char first[16];
+	int n;
+
+	d->now_ms = monotonic_ms();
+	snprintf(first, sizeof(first), "%.*s", (int)strcspn(request, " "), request);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(first, commands[i].name) != 0)
+			continue;
+		n = protocol_split(request, words, PROTOCOL_MAX_WORDS, commands[i].keep_rest);
+		if (n < 0) {
+			reply_error(r, "%s: too many arguments", first);
+			return;
+		}
+		commands[i].fn(d, words, n, r);
+		return;
+	}
+	reply_error(r, "unknown command '%s'", first);
+}

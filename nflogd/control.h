@@ -1,0 +1,52 @@
+/* The control socket: a UNIX stream socket, non-blocking, many clients at
+ * once, one request and one reply per connection (protocol.h). */
+#ifndef NFLOGD_CONTROL_H
+#define NFLOGD_CONTROL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "protocol.h"
+
+#define CONTROL_MAX_CLIENTS 256
+#define CONTROL_TIMEOUT_MS 5000		/* a client that neither asks nor reads */
+
+struct control_client {
+	int fd;				/* -1: free */
+	char req[PROTOCOL_REQUEST_MAX + 1];
+	size_t reqlen;
+	struct reply out;
+	size_t sent;
+	bool replying;
+	uint64_t since_ms;
+};
+
+typedef void (*control_handler_fn)(void *ctx, char *request, struct reply *r);
+
+struct control {
+	int fd;
+	int epfd;
+	char path[108];
+	bool has_group;
+	gid_t group;
+	struct control_client clients[CONTROL_MAX_CLIENTS];
+	uint64_t refused, served, dropped;
+};
+
+/* epoll tags: which event source a ready fd belongs to. */
+#define CONTROL_TAG_LISTEN 3u
+#define CONTROL_TAG_CLIENT 4u
+
+/* Create the socket at path (mode 0660, group `group` if not empty) and
+ * register it with epfd. 0, or -1 with a message. */
+int control_open(struct control *c, int epfd, const char *path, const char *group,
+		 char *err, size_t errlen);
+void control_close(struct control *c);
+void control_accept(struct control *c, uint64_t now_ms);
+void control_client_ready(struct control *c, int slot, uint32_t events,
+			  control_handler_fn fn, void *ctx);
+/* Drop clients idle past CONTROL_TIMEOUT_MS. */
+void control_expire(struct control *c, uint64_t now_ms);
+
+#endif

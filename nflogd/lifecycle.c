@@ -1,0 +1,353 @@
+/* The daemon's life: start, reload, persistence of blocks, stop. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "state.h"
+
+/* Messages the kernel gathers before it sends a datagram. 1: every event at
+ * once, without waiting for the flush timer's next tick (up to 4 ms at
+ * HZ=250, 4 more SYNs of a bot at 1000/s). */
+#define INTAKE_QTHRESHOLD 1
+
+static struct policy_cfg policy_cfg_of(const struct config *cfg)
+{
+	struct policy_cfg p = {
+		.threshold = cfg->threshold,
+		.min_destinations = cfg->min_destinations,
+		.block_time_ms = cfg->block_time * 1000,
+		.block_time_max_ms = cfg->block_time_max * 1000,
+		.max_blocked = cfg->max_blocked,
+	};
+	return p;
+}
+
+static void ruleset_of(struct nflogd *d)
+{
+	d->rs.table = d->cfg.table;
+	d->rs.group = d->cfg.nflog_group;
+	d->rs.ports = d->cfg.ports;
+	d->rs.nports = d->cfg.nports;
+	d->rs.scope_all = d->cfg.block_scope == SCOPE_ALL;
+	d->rs.log_rule = d->cfg.install_rules;
+	d->rs.snaplen = INTAKE_COPY_RANGE;
+}
+static size_t current_blocks(const struct nflogd *d, struct nft_block_elem **out)
+{
+	size_t n = 0;
+
+	*out = malloc((d->policy->nblocked ? d->policy->nblocked : 1) * sizeof(**out));
+	if (*out == NULL)
+		return 0;
+	POLICY_FOREACH_BLOCKED(d->policy, o) {
+		(*out)[n].addr = o->addr;
+		(*out)[n].timeout_ms = daemon_kernel_timeout(o, d->now_ms);
+		n++;
+	}
+	return n;
+}
+
+/* Put the table in the kernel as it should be now: rules, whitelist, blocks,
+ * in one atomic step that also replaces any copy left by an earlier run. */
+static int install_table(struct nflogd *d)
+{
+	struct nft_block_elem *blocks;
+	size_t n = current_blocks(d, &blocks);
+	int rc;
+
+	ruleset_of(d);
+	rc = nft_install(&d->nft, &d->rs, &d->wl, blocks, n);
+	free(blocks);
+	d->ndel = d->nadd = 0;	/* the table now holds exactly the policy's blocks */
+	if (rc < 0)
+		log_warnx("installing table inet %s failed: %s", d->cfg.table, d->nft.err);
+	else if (!d->nft.timeouts)
+		log_info("kernel has no set timeouts: blocks expire by the daemon alone");
+	return rc;
+}
+
+static int load_settings(const char *config_path, struct config *cfg, struct whitelist *wl,
+			 char *err, size_t errlen)
+{
+	char msg[CONFIG_ERR_MAX];
+
+	config_defaults(cfg);
+	if (config_load(cfg, config_path, msg) < 0 || whitelist_load(wl, cfg->whitelist, msg) < 0) {
+		snprintf(err, errlen, "%s", msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* --- persistence: wall-clock times in the file, monotonic in memory --- */
+
+static uint64_t mono_of(const struct nflogd *d, int64_t wall)
+{
+	int64_t now_wall = daemon_wall(d, d->now_ms);
+	int64_t ago_ms = (now_wall - wall) * 1000;
+
+	if (wall == 0)
+		return 0;
+	if (ago_ms < 0)			/* in the future: an expiry */
+		return d->now_ms + (uint64_t)-ago_ms;
+	return (uint64_t)ago_ms < d->now_ms ? d->now_ms - (uint64_t)ago_ms : 1;
+}
+
+void daemon_save_state(struct nflogd *d)
+{
+	struct state_entry *v = calloc(d->policy->fresh ? d->policy->fresh : 1, sizeof(*v));
+	char err[STATE_ERR_MAX];
+	size_t n = 0;
+
+	d->state_saved_ms = d->now_ms;
+	if (v == NULL) {
+		d->stats.state_errors++;
+		log_warnx("state: out of memory; %s not written", d->cfg.state_file);
+		return;
+	}
+	POLICY_FOREACH(d->policy, o) {
+		struct state_entry *e = &v[n++];
+
+		e->addr = o->addr;
+		e->mac = o->mac;
+		e->has_mac = o->has_mac;
+		e->blocked = o->blocked;
+		e->reason = o->reason;
+		e->offences = o->offences;
+		e->conns = o->conns;
+		e->dsts = o->dsts;
+		e->since = o->since_ms ? daemon_wall(d, o->since_ms) : 0;
+		e->expires = o->blocked && o->expires_ms != POLICY_NO_EXPIRY
+				     ? daemon_wall(d, d->now_ms) +
+					       (int64_t)((o->expires_ms - d->now_ms) / 1000) + 1
+				     : 0;
+		e->last_end = o->last_end_ms ? daemon_wall(d, o->last_end_ms) : 0;
+	}
+	if (state_save(d->cfg.state_file, v, n, err) < 0) {
+		d->stats.state_errors++;
+		log_warnx("state: %s", err);	/* kept dirty: the next tick tries again */
+	} else {
+		d->stats.state_saves++;
+		d->state_dirty = false;
+	}
+	free(v);
+}
+
+static void restore_state(struct nflogd *d)
+{
+	struct state_entry *v = NULL;
+	char err[STATE_ERR_MAX], aside[512];
+	size_t n = 0, blocks = 0;
+
+	if (state_load(d->cfg.state_file, &v, &n, err) < 0) {
+		if (state_move_aside(d->cfg.state_file, aside, sizeof(aside)) == 0)
+			log_warnx("state: %s; moved it aside to %s, starting without blocks", err,
+				  aside);
+		else
+			log_warnx("state: %s; starting without blocks", err);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct offender saved = {
+			.addr = v[i].addr, .mac = v[i].mac, .has_mac = v[i].has_mac,
+			.blocked = v[i].blocked, .reason = v[i].reason,
+			.offences = v[i].offences, .conns = v[i].conns, .dsts = v[i].dsts,
+			.since_ms = mono_of(d, v[i].since),
+			.expires_ms = v[i].blocked && v[i].expires ? mono_of(d, v[i].expires)
+								  : POLICY_NO_EXPIRY,
+			.last_end_ms = mono_of(d, v[i].last_end),
+		};
+		const struct offender *o;
+
+		/* A host whitelisted meanwhile keeps its history, not its block. */
+		if (daemon_whitelisted(d, &saved.addr, saved.has_mac ? &saved.mac : NULL) &&
+		    saved.blocked) {
+			saved.blocked = false;
+			saved.last_end_ms = d->now_ms;
+		}
+		o = policy_restore(d->policy, &saved, d->now_ms);
+		blocks += o && o->blocked;
+	}
+	free(v);
+	if (n)
+		log_info("state: %zu blocks and %zu offender records restored from %s", blocks,
+			 n - blocks, d->cfg.state_file);
+}
+
+/* --- start, reload, stop --- */
+
+static int watch(struct nflogd *d, int fd, uint32_t tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = (uint64_t)tag << 32 };
+
+	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+int daemon_start(struct nflogd *d, const char *config_path, bool dry_run, int epfd)
+{
+	char err[CONFIG_ERR_MAX];
+	struct policy_cfg pc;
+
+	memset(d, 0, sizeof(*d));
+	d->config_path = config_path;
+	d->dry_run = dry_run;
+	d->epfd = epfd;
+	d->control.fd = -1;
+	leases_init(&d->leases);
+	d->now_ms = d->started_ms = d->last_housekeeping_ms = d->state_saved_ms = monotonic_ms();
+	if (getrandom(&d->seed, sizeof(d->seed), 0) != sizeof(d->seed))
+		d->seed = d->now_ms ^ (uint64_t)getpid() << 32;
+	if (load_settings(config_path, &d->cfg, &d->wl, err, sizeof(err)) < 0) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	pc = policy_cfg_of(&d->cfg);
+	d->tracker = tracker_new(d->cfg.max_hosts, d->cfg.window, d->seed, d->now_ms);
+	d->policy = policy_new(&pc, d->seed);
+	d->recent = calloc(1, sizeof(*d->recent));
+	if (d->tracker == NULL || d->policy == NULL || d->recent == NULL) {
+		log_warnx("out of memory for %u hosts", d->cfg.max_hosts);
+		return -1;
+	}
+	restore_state(d);
+	/* Bind the group and open the socket before the rule that feeds the
+	 * group exists: no event of the start-up is lost, and "table exists"
+	 * means "ready" to scripts. */
+	if (intake_open(&d->intake, d->cfg.nflog_group, INTAKE_QTHRESHOLD, err, sizeof(err)) < 0 ||
+	    watch(d, intake_fd(&d->intake), TAG_INTAKE) < 0 ||
+	    control_open(&d->control, epfd, d->cfg.socket, d->cfg.socket_group, err,
+			 sizeof(err)) < 0) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	if (nft_open(&d->nft) < 0) {
+		log_warnx("%s", d->nft.err);
+		return -1;
+	}
+	/* A dry run installs the table too: the NFLOG rule feeds it. */
+	if (install_table(d) < 0)
+		return -1;
+	log_info("nflogd %s started: group %u, threshold %u per %us, whitelist entries %zu%s",
+		 NFLOGD_VERSION, d->cfg.nflog_group, d->cfg.threshold, d->cfg.window,
+		 d->wl.nnets + d->wl.nmacs, dry_run ? ", dry run (never blocks)" : "");
+	return 0;
+}
+
+/* Blocks of hosts the whitelist now covers end at once. */
+static void unblock_whitelisted(struct nflogd *d)
+{
+	POLICY_FOREACH_BLOCKED(d->policy, o) {
+		if (daemon_whitelisted(d, &o->addr, o->has_mac ? &o->mac : NULL))
+			daemon_unblock(d, o, "whitelisted");
+	}
+}
+
+int daemon_reload_whitelist(struct nflogd *d, char *err, size_t errlen)
+{
+	struct whitelist wl;
+	char msg[WHITELIST_ERR_MAX];
+
+	if (whitelist_load(&wl, d->cfg.whitelist, msg) < 0) {
+		snprintf(err, errlen, "%s", msg);
+		return -1;
+	}
+	whitelist_free(&d->wl);
+	d->wl = wl;
+	d->now_ms = monotonic_ms();
+	unblock_whitelisted(d);
+	return install_table(d) < 0 ? (snprintf(err, errlen, "%s", d->nft.err), -1) : 0;
+}
+
+/* A new NFLOG group: bind it first, and only then let the old one go. */
+static int switch_group(struct nflogd *d, uint16_t group, char *err, size_t errlen)
+{
+	struct intake fresh;
+
+	if (intake_open(&fresh, group, INTAKE_QTHRESHOLD, err, errlen) < 0)
+		return -1;
+	epoll_ctl(d->epfd, EPOLL_CTL_DEL, intake_fd(&d->intake), NULL);
+	intake_close(&d->intake);
+	d->intake = fresh;
+	return watch(d, intake_fd(&d->intake), TAG_INTAKE);
+}
+
+int daemon_reload(struct nflogd *d, char *err, size_t errlen)
+{
+	struct config cfg;
+	struct whitelist wl;
+	struct policy_cfg pc;
+	char old_table[CONFIG_TABLE_MAX];
+
+	if (load_settings(d->config_path, &cfg, &wl, err, errlen) < 0)
+		return -1;
+	d->now_ms = monotonic_ms();
+	if (cfg.nflog_group != d->cfg.nflog_group &&
+	    switch_group(d, cfg.nflog_group, err, errlen) < 0) {
+		whitelist_free(&wl);
+		return -1;
+	}
+	if (cfg.window != d->cfg.window || cfg.max_hosts != d->cfg.max_hosts) {
+		struct tracker *t = tracker_new(cfg.max_hosts, cfg.window, d->seed, d->now_ms);
+
+		if (t == NULL) {
+			log_warnx("reload: out of memory for %u hosts; keeping the old window and cap",
+				  cfg.max_hosts);
+			cfg.window = d->cfg.window;
+			cfg.max_hosts = d->cfg.max_hosts;
+		} else {
+			tracker_free(d->tracker);
+			d->tracker = t;
+			log_info("reload: window or max_hosts changed, counting starts afresh");
+		}
+	}
+	if (strcmp(cfg.socket, d->cfg.socket) || strcmp(cfg.socket_group, d->cfg.socket_group)) {
+		log_warnx("reload: socket and socket_group changes take a restart");
+		memcpy(cfg.socket, d->cfg.socket, sizeof(cfg.socket));
+		memcpy(cfg.socket_group, d->cfg.socket_group, sizeof(cfg.socket_group));
+	}
+	snprintf(old_table, sizeof(old_table), "%s", d->cfg.table);
+	d->cfg = cfg;
+	whitelist_free(&d->wl);
+	d->wl = wl;
+	pc = policy_cfg_of(&d->cfg);
+	policy_set_cfg(d->policy, &pc);
+	unblock_whitelisted(d);
+	if (strcmp(old_table, d->cfg.table) != 0 && nft_table_delete(&d->nft, old_table) < 0)
+		log_warnx("reload: deleting old table inet %s: %s", old_table, d->nft.err);
+	if (install_table(d) < 0) {
+		snprintf(err, errlen, "%s", d->nft.err);
+		return -1;
+	}
+	log_info("reloaded %s: whitelist entries %zu", d->config_path, d->wl.nnets + d->wl.nmacs);
+	return 0;
+}
+
+void daemon_stop(struct nflogd *d)
+{
+	d->now_ms = monotonic_ms();
+	daemon_flush(d);
+	daemon_save_state(d);
+	/* Blocks live on in the state file and return at the next start. */
+	if (nft_table_delete(&d->nft, d->cfg.table) < 0)
+		log_warnx("deleting table inet %s: %s", d->cfg.table, d->nft.err);
+	log_info("stopped: %llu events, %llu lost, %llu blocks",
+		 (unsigned long long)d->intake.stats.events,
+		 (unsigned long long)d->intake.stats.lost, (unsigned long long)d->stats.blocks);
+	control_close(&d->control);
+	intake_close(&d->intake);
+	nft_close(&d->nft);
+	tracker_free(d->tracker);
+	policy_free(d->policy);
+	whitelist_free(&d->wl);
+	leases_free(&d->leases);
+	free(d->recent);
+	free(d->pending_add);
+	free(d->pending_del);
+}

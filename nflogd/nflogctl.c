@@ -1,0 +1,551 @@
+/* nflogctl: the administrator's CLI. Sends one request to nflogd's control
+ * socket (protocol.h) and prints the reply as aligned columns or JSON. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "duration.h"
+#include "protocol.h"
+
+#define MAX_FIELDS 48
+
+struct field {
+	char *key, *value;
+	bool number;
+};
+
+struct record {
+	char *type;
+	struct field f[MAX_FIELDS];
+	int n;
+};
+
+struct reply_view {
+	struct record *r;
+	size_t n;
+};
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: nflogctl [-s SOCKET] [--json] COMMAND\n"
+		"  status                      daemon, settings and counters\n"
+		"  list                        blocked hosts\n"
+		"  top [N]                     the N busiest SMTP senders now (10)\n"
+		"  show ADDR                   one host explained\n"
+		"  block ADDR [DURATION]       block by hand (90, 30m, 2h, 7d; 0 = until unblocked)\n"
+		"  unblock ADDR|all\n"
+		"  whitelist list\n"
+		"  whitelist add ADDR|CIDR|MAC [COMMENT]\n"
+		"  whitelist del ADDR|CIDR|MAC\n"
+		"  reload                      re-read config and whitelist\n");
+	exit(2);
+}
+
+/* Arguments each command takes: min and max words after the command. */
+static void check_usage(int argc, char **argv)
+{
+	static const struct { const char *cmd; int min, max; } shapes[] = {
+		{ "status", 0, 0 }, { "list", 0, 0 }, { "top", 0, 1 }, { "show", 1, 1 },
+		{ "block", 1, 2 }, { "unblock", 1, 1 }, { "reload", 0, 0 },
+	};
+	int args = argc - 1;
+
+	if (argc < 1)
+		usage();
+	if (strcmp(argv[0], "whitelist") == 0) {
+		if (args >= 1 && strcmp(argv[1], "list") == 0 && args == 1)
+			return;
+		if (args >= 2 && strcmp(argv[1], "add") == 0)
+			return;
+		if (args == 2 && strcmp(argv[1], "del") == 0)
+			return;
+		usage();
+	}
+	for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++)
+		if (strcmp(argv[0], shapes[i].cmd) == 0) {
+			if (args < shapes[i].min || args > shapes[i].max)
+				usage();
+			return;
+		}
+	usage();
+}
+
+static int ask(const char *path, const char *request, char **out)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	size_t len = 0, cap = 65536;
+	char *buf = malloc(cap);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ssize_t r;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	if (buf == NULL || fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		fprintf(stderr, "nflogctl: cannot reach nflogd at %s: %s%s\n", path, strerror(errno),
+			errno == ENOENT || errno == ECONNREFUSED ? " (is nflogd running?)"
+			: errno == EACCES ? " (root or socket_group only)" : "");
+		return -1;
+	}
+	if (write(fd, request, strlen(request)) != (ssize_t)strlen(request)) {
+		fprintf(stderr, "nflogctl: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while ((r = read(fd, buf + len, cap - len - 1)) > 0) {
+		len += (size_t)r;
+		if (len + 1 == cap) {
+			char *p = realloc(buf, cap *= 2);
+
+			if (p == NULL)
+				return -1;
+			buf = p;
+		}
+	}
+	close(fd);
+	buf[len] = '\0';
+	*out = buf;
+	return 0;
+}
+
+static void add_field(void *ctx, const char *key, const char *value, bool number)
+{
+	struct record *rec = ctx;
+
+	if (strcmp(key, "type") == 0) {
+		rec->type = (char *)value;
+		return;
+	}
+	if (rec->n < MAX_FIELDS)
+		rec->f[rec->n++] = (struct field){ (char *)key, (char *)value, number };
+}
+
+/* Split the reply body into records; the strings point into body. */
+static int parse_records(char *body, struct reply_view *v)
+{
+	char *line, *save = NULL;
+
+	v->n = 0;
+	v->r = NULL;
+	for (line = strtok_r(body, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		struct record *p = realloc(v->r, (v->n + 1) * sizeof(*p));
+
+		if (p == NULL)
+			return -1;
+		v->r = p;
+		memset(&v->r[v->n], 0, sizeof(v->r[0]));
+		if (protocol_parse_record(line, add_field, &v->r[v->n]) < 0 || !v->r[v->n].type)
+			return -1;
+		v->n++;
+	}
+	return 0;
+}
+
+static const char *get(const struct record *r, const char *key)
+{
+	for (int i = 0; i < r->n; i++)
+		if (strcmp(r->f[i].key, key) == 0)
+			return r->f[i].value;
+	return NULL;
+}
+
+/* --- JSON --- */
+
+static void json_string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+static void json_record(const struct record *r)
+{
+	putchar('{');
+	for (int i = 0; i < r->n; i++) {
+		if (i)
+			putchar(',');
+		json_string(r->f[i].key);
+		putchar(':');
+		if (r->f[i].number)
+			fputs(r->f[i].value, stdout);
+		else
+			json_string(r->f[i].value);
+	}
+	putchar('}');
+}
+
+/* Records of one type become an array under its name, except the one-only
+ * kinds (status, host), which are objects. Lists the command always has
+ * appear even when empty. */
+static void print_json(const struct reply_view *v, const char *const *lists)
+{
+	const char *singles[] = { "status", "host", "unblocked", NULL };
+	const char *seen[16];
+	size_t nseen = 0;
+	bool first = true;
+
+	printf("{\"ok\":true");
+	for (size_t i = 0; i < v->n; i++) {
+		bool done = false, single = false;
+
+		for (size_t j = 0; j < nseen; j++)
+			done |= strcmp(seen[j], v->r[i].type) == 0;
+		if (done || nseen == 16)
+			continue;
+		seen[nseen++] = v->r[i].type;
+		for (const char *const *s = singles; *s; s++)
+			single |= strcmp(*s, v->r[i].type) == 0;
+		printf(",");
+		json_string(v->r[i].type);
+		printf(":");
+		if (single) {
+			json_record(&v->r[i]);
+			continue;
+		}
+		printf("[");
+		first = true;
+		for (size_t k = i; k < v->n; k++) {
+			if (strcmp(v->r[k].type, v->r[i].type) != 0)
+				continue;
+			if (!first)
+				putchar(',');
+			json_record(&v->r[k]);
+			first = false;
+		}
+		printf("]");
+	}
+	for (const char *const *l = lists; l && *l; l++) {
+		bool present = false;
+
+		for (size_t j = 0; j < nseen; j++)
+			present |= strcmp(seen[j], *l) == 0;
+		if (!present) {
+			printf(",");
+			json_string(*l);
+			printf(":[]");
+		}
+	}
+	printf("}\n");
+}
+
+/* --- human output --- */
+
+static const char *when(const char *unix_s, char *buf, size_t len)
+{
+	time_t t;
+	struct tm tm;
+
+	if (unix_s == NULL)
+		return "-";
+	t = (time_t)strtoll(unix_s, NULL, 10);
+	localtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+	return buf;
+}
+
+static const char *ago(const char *unix_s, char *buf, size_t len)
+{
+	char d[DURATION_STRLEN];
+	long long s;
+
+	if (unix_s == NULL)
+		return "-";
+	s = (long long)time(NULL) - strtoll(unix_s, NULL, 10);
+	snprintf(buf, len, "%s ago", duration_format(s > 0 ? (uint64_t)s : 0, d));
+	return buf;
+}
+
+static const char *expires(const struct record *r, char *buf, size_t len)
+{
+	const char *in = get(r, "expires_in");
+
+	if (in == NULL)
+		return get(r, "expires") ? get(r, "expires") : "-";
+	duration_format(strtoull(in, NULL, 10), buf);
+	(void)len;
+	return buf;
+}
+
+static const char *or_dash(const char *s)
+{
+	return s && *s ? s : "-";
+}
+
+/* An aligned table: collect the cells, then print them padded. */
+#define TABLE_COLS 10
+struct table {
+	char *cells[1024][TABLE_COLS];
+	size_t rows, cols;
+	size_t width[TABLE_COLS];
+};
+
+static void table_row(struct table *t, const char *const *cells)
+{
+	if (t->rows == 1024)
+		return;
+	for (size_t c = 0; c < t->cols; c++) {
+		size_t w = strlen(cells[c]);
+
+		t->cells[t->rows][c] = strdup(cells[c]);
+		if (w > t->width[c])
+			t->width[c] = w;
+	}
+	t->rows++;
+}
+
+static void table_print(struct table *t)
+{
+	for (size_t r = 0; r < t->rows; r++) {
+		for (size_t c = 0; c < t->cols; c++) {
+			const char *s = t->cells[r][c] ? t->cells[r][c] : "";
+
+			if (c + 1 == t->cols)
+				printf("%s\n", s);
+			else
+				printf("%-*s  ", (int)t->width[c], s);
+			free(t->cells[r][c]);
+		}
+	}
+}
+
+static void print_list(const struct reply_view *v)
+{
+	static struct table t = { .cols = 9 };
+	const char *head[] = { "ADDRESS", "MAC", "HOST", "SINCE", "EXPIRES", "CONNS", "DSTS",
+			       "OFFENCE", "REASON" };
+	char since[32], exp[32];
+
+	table_row(&t, head);
+	for (size_t i = 0; i < v->n; i++) {
+		const struct record *r = &v->r[i];
+		const char *row[] = { get(r, "addr"), or_dash(get(r, "mac")),
+				      or_dash(get(r, "hostname")),
+				      when(get(r, "since"), since, sizeof(since)),
+				      expires(r, exp, sizeof(exp)), or_dash(get(r, "conns")),
+				      or_dash(get(r, "dsts")), or_dash(get(r, "offence")),
+				      or_dash(get(r, "reason")) };
+
+		table_row(&t, row);
+	}
+	table_print(&t);
+	if (v->n == 0)
+		printf("(no host is blocked)\n");
+}
+
+static void print_top(const struct reply_view *v)
+{
+	static struct table t = { .cols = 7 };
+	const char *head[] = { "ADDRESS", "MAC", "HOST", "WINDOW", "TOTAL", "DSTS", "LAST SEEN" };
+	char seen[32];
+
+	table_row(&t, head);
+	for (size_t i = 0; i < v->n; i++) {
+		const struct record *r = &v->r[i];
+		const char *row[] = { get(r, "addr"), or_dash(get(r, "mac")),
+				      or_dash(get(r, "hostname")), or_dash(get(r, "window")),
+				      or_dash(get(r, "total")), or_dash(get(r, "dsts")),
+				      ago(get(r, "last_seen"), seen, sizeof(seen)) };
+
+		table_row(&t, row);
+	}
+	table_print(&t);
+	if (v->n == 0)
+		printf("(no SMTP sender seen yet)\n");
+}
+
+/* key: value lines, times made readable. */
+static void print_fields(const struct record *r)
+{
+	size_t w = 0;
+	char buf[64];
+
+	for (int i = 0; i < r->n; i++)
+		if (strlen(r->f[i].key) > w)
+			w = strlen(r->f[i].key);
+	for (int i = 0; i < r->n; i++) {
+		const char *k = r->f[i].key, *val = r->f[i].value;
+
+		bool is_time = !strcmp(k, "since") || !strcmp(k, "first_seen") ||
+			       !strcmp(k, "last_seen");
+		/* In status, "window" is the setting; in a host, its count. */
+		bool is_duration = !strcmp(k, "expires_in") || !strcmp(k, "uptime") ||
+				   !strcmp(k, "next_block") || !strcmp(k, "block_time") ||
+				   !strcmp(k, "block_time_max") ||
+				   (!strcmp(k, "window") && !strcmp(r->type, "status"));
+
+		if (is_time)
+			val = when(val, buf, sizeof(buf));
+		else if (is_duration)
+			val = duration_format(strtoull(val, NULL, 10), buf);
+		printf("%-*s  %s\n", (int)w + 1, k, val);
+	}
+}
+
+static void print_show(const struct reply_view *v)
+{
+	static struct table t = { .cols = 3 };
+	const char *head[] = { "DESTINATION", "CONNS", "LAST" };
+	char last[32];
+	size_t ndst = 0;
+
+	for (size_t i = 0; i < v->n; i++)
+		if (strcmp(v->r[i].type, "host") == 0)
+			print_fields(&v->r[i]);
+	table_row(&t, head);
+	for (size_t i = 0; i < v->n; i++) {
+		const struct record *r = &v->r[i];
+
+		if (strcmp(r->type, "destination") != 0)
+			continue;
+		const char *row[] = { get(r, "addr"), get(r, "conns"),
+				      ago(get(r, "last"), last, sizeof(last)) };
+
+		table_row(&t, row);
+		ndst++;
+	}
+	printf("\nrecent destinations:\n");
+	if (ndst)
+		table_print(&t);
+	else
+		printf("(none in the recent-connections ring)\n");
+}
+
+static void print_whitelist(const struct reply_view *v)
+{
+	static struct table t = { .cols = 2 };
+	const char *head[] = { "ENTRY", "COMMENT" };
+
+	table_row(&t, head);
+	for (size_t i = 0; i < v->n; i++) {
+		const char *row[] = { get(&v->r[i], "entry"), or_dash(get(&v->r[i], "comment")) };
+
+		table_row(&t, row);
+	}
+	table_print(&t);
+}
+
+static void print_human(int argc, char **argv, const struct reply_view *v)
+{
+	const char *cmd = argv[0];
+
+	if (!strcmp(cmd, "list"))
+		print_list(v);
+	else if (!strcmp(cmd, "top"))
+		print_top(v);
+	else if (!strcmp(cmd, "show"))
+		print_show(v);
+	else if (!strcmp(cmd, "status"))
+		print_fields(&v->r[0]);
+	else if (!strcmp(cmd, "whitelist") && !strcmp(argv[1], "list"))
+		print_whitelist(v);
+	else if (!strcmp(cmd, "whitelist"))
+		printf("whitelist %s %s: done; %s host(s) unblocked\n", argv[1], argv[2],
+		       or_dash(v->n ? get(&v->r[0], "unblocked") : NULL));
+	else if (!strcmp(cmd, "block")) {
+		char exp[32];
+
+		printf("blocked %s for %s\n", argv[1], v->n ? expires(&v->r[0], exp, sizeof(exp)) : "?");
+	} else if (!strcmp(cmd, "unblock"))
+		printf("unblocked %s host(s)\n", v->n ? or_dash(get(&v->r[0], "count")) : "0");
+	else
+		printf("%s: done\n", cmd);
+	(void)argc;
+}
+
+/* The command's lists, present in JSON even when empty. */
+static const char *const *lists_of(const char *cmd)
+{
+	static const char *const list[] = { "blocked", NULL }, *const top[] = { "top", NULL },
+				 *const show[] = { "destination", NULL },
+				 *const wl[] = { "whitelist", NULL };
+
+	if (!strcmp(cmd, "list"))
+		return list;
+	if (!strcmp(cmd, "top"))
+		return top;
+	if (!strcmp(cmd, "show"))
+		return show;
+	if (!strcmp(cmd, "whitelist"))
+		return wl;
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	const char *socket_path = NULL;
+	bool json = false;
+	char request[PROTOCOL_REQUEST_MAX + 2] = "", *reply, *body;
+	struct reply_view v;
+	int i;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j"))
+			json = true;
+		else if (!strcmp(argv[i], "-s") && i + 1 < argc)
+			socket_path = argv[++i];
+		else if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
+			printf("nflogctl %s\n", "0.1.0");
+			return 0;
+		} else
+			usage();
+	}
+	check_usage(argc - i, argv + i);
+	if (socket_path == NULL) {	/* the daemon's own setting, if it changed it */
+		static struct config cfg;
+		char err[CONFIG_ERR_MAX];
+
+		config_defaults(&cfg);
+		config_load(&cfg, CONFIG_DEFAULT_PATH, err);
+		socket_path = cfg.socket;
+	}
+	for (int k = i; k < argc; k++) {
+		if (strchr(argv[k], '\n') ||
+		    strlen(request) + strlen(argv[k]) + 2 > PROTOCOL_REQUEST_MAX) {
+			fprintf(stderr, "nflogctl: request too long or with a newline\n");
+			return 2;
+		}
+		strcat(request, argv[k]);
+		strcat(request, k + 1 < argc ? " " : "\n");
+	}
+	if (ask(socket_path, request, &reply) < 0)
+		return 1;
+	body = strchr(reply, '\n');
+	if (body)
+		*body++ = '\0';
+	if (strncmp(reply, "ok", 2) != 0) {
+		const char *msg = strncmp(reply, "error ", 6) == 0 ? reply + 6 : reply;
+
+		fprintf(stderr, "nflogctl: %s\n", *msg ? msg : "no answer from nflogd");
+		if (json) {
+			printf("{\"ok\":false,\"error\":");
+			json_string(*msg ? msg : "no answer from nflogd");
+			printf("}\n");
+		}
+		return 1;
+	}
+	if (parse_records(body ? body : (char *)"", &v) < 0) {
+		fprintf(stderr, "nflogctl: malformed reply from nflogd\n");
+		return 1;
+	}
+	if (json)
+		print_json(&v, lists_of(argv[i]));
+	else
+		print_human(argc - i, argv + i, &v);
+	free(v.r);
+	free(reply);
+	return 0;
+}

@@ -1,0 +1,514 @@
+/* The state file: blocks and offence history across restarts. */
+#include "state.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "policy.h"
+
+#define HEADER "# nflogd state "
+#define STATE_LINE_MAX 512	/* an entry is about 200 bytes */
+
+static const char explain[] =
+	"# One host per line: its address, then every key below (all required).\n"
+	"#   blocked    1 while blocked; 0 keeps only the host's offence history\n"
+	"#   reason     auto (crossed the threshold) or manual (nflogctl block)\n"
+	"#   offences   automatic blocks so far: the next one lasts longer\n"
+	"#   conns dsts new connections and distinct destinations that fired it\n"
+	"#   since expires last_end  seconds since the epoch (UTC);\n"
+	"#              expires=0: until unblocked, last_end=0: none ended yet\n"
+	"#   mac        the host's MAC address, or - when unknown\n";
+
+static int fail(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int fail(char *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, STATE_ERR_MAX, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* ---- saving --------------------------------------------------------------- */
+
+/* PATH's directory into dir: "." for a bare name, "/" for a file in /. */
+static int dir_of(const char *path, char *dir, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+	size_t len = slash == NULL ? 0 : slash == path ? 1 : (size_t)(slash - path);
+
+	if (len >= size)
+		return -1;
+	if (slash == NULL)
+		snprintf(dir, size, ".");
+	else
+		snprintf(dir, size, "%.*s", (int)len, path);
+	return 0;
+}
+
+/* mkdir -p: each missing level gets mode 0750 (the state names hosts). */
+static int make_dir(char *dir, char *err)
+{
+	struct stat st;
+
+	if (stat(dir, &st) == 0)
+		return 0;
+	for (char *p = dir + 1;; p++) {
+		char c = *p;
+
+		if (c != '/' && c != '\0')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
+			fail(err, "%s: cannot create directory: %s", dir, strerror(errno));
+			*p = c;
+			return -1;
+		}
+		*p = c;
+		if (c == '\0')
+			return 0;
+	}
+}
+
+static void write_entry(FILE *f, const struct state_entry *e)
+{
+	char a[ADDR_STRLEN], m[MAC_STRLEN];
+
+	fprintf(f, "%s blocked=%d reason=%s offences=%" PRIu32 " conns=%" PRIu32
+		" dsts=%" PRIu32 " since=%" PRId64 " expires=%" PRId64 " last_end=%" PRId64
+		" mac=%s\n", addr_format(&e->addr, a), e->blocked ? 1 : 0,
+		e->reason == REASON_MANUAL ? "manual" : "auto", e->offences, e->conns,
+		e->dsts, e->since, e->expires, e->last_end,
+		e->has_mac ? mac_format(&e->mac, m) : "-");
+}
+
+/* Write the whole file to tmp and make it durable; tmp is removed on error. */
+static int write_tmp(const char *tmp, const struct state_entry *e, size_t n, char *err)
+{
+	FILE *f;
+	int fd, saved;
+
+	/* A stale tmp (a crash mid-save) goes; O_EXCL then refuses anything
+	 * that reappears in its place, a symlink included. */
+	if (unlink(tmp) < 0 && errno != ENOENT)
+		return fail(err, "%s: %s", tmp, strerror(errno));
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return fail(err, "%s: %s", tmp, strerror(errno));
+	f = fdopen(fd, "w");
+	if (f == NULL) {
+		saved = errno;
+		close(fd);
+		unlink(tmp);
+		return fail(err, "%s: %s", tmp, strerror(saved));
+	}
+	errno = 0;
+	fprintf(f, HEADER "%d\n%s", STATE_VERSION, explain);
+	for (size_t i = 0; i < n; i++)
+		write_entry(f, &e[i]);
+	if (fflush(f) != 0 || ferror(f) || fsync(fd) < 0) {
+		saved = errno ? errno : EIO;
+		fclose(f);
+		unlink(tmp);
+		return fail(err, "%s: write: %s", tmp, strerror(saved));
+	}
+	if (fclose(f) != 0) {
+		saved = errno;
+		unlink(tmp);
+		return fail(err, "%s: close: %s", tmp, strerror(saved));
+	}
+	return 0;
+}
+
+/* Make the rename itself durable. */
+static int sync_dir(const char *dir, char *err)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return fail(err, "%s: %s", dir, strerror(errno));
+	/* EINVAL: this file system cannot sync a directory; nothing to do. */
+	if (fsync(fd) < 0 && errno != EINVAL) {
+		int saved = errno;
+
+		close(fd);
+		return fail(err, "%s: fsync: %s", dir, strerror(saved));
+	}
+	close(fd);
+	return 0;
+}
+
+int state_save(const char *path, const struct state_entry *e, size_t n,
+	       char err[STATE_ERR_MAX])
+{
+	char tmp[PATH_MAX], dir[PATH_MAX];
+	int len = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+
+	if (len < 0 || (size_t)len >= sizeof(tmp) || dir_of(path, dir, sizeof(dir)) < 0)
+		return fail(err, "%s: path too long", path);
+	if (make_dir(dir, err) < 0 || write_tmp(tmp, e, n, err) < 0)
+		return -1;
+	if (rename(tmp, path) < 0) {
+		int saved = errno;
+
+		unlink(tmp);
+		return fail(err, "%s: rename to %s: %s", tmp, path, strerror(saved));
+	}
+	return sync_dir(dir, err);
+}
+
+/* ---- parsing -------------------------------------------------------------- */
+
+enum kind { K_BOOL, K_REASON, K_U32, K_TIME, K_MAC };
+
+static const struct field {
+	const char *key;
+	enum kind kind;
+	size_t off;
+} fields[] = {
+	{ "blocked", K_BOOL, offsetof(struct state_entry, blocked) },
+	{ "reason", K_REASON, offsetof(struct state_entry, reason) },
+	{ "offences", K_U32, offsetof(struct state_entry, offences) },
+	{ "conns", K_U32, offsetof(struct state_entry, conns) },
+	{ "dsts", K_U32, offsetof(struct state_entry, dsts) },
+	{ "since", K_TIME, offsetof(struct state_entry, since) },
+	{ "expires", K_TIME, offsetof(struct state_entry, expires) },
+	{ "last_end", K_TIME, offsetof(struct state_entry, last_end) },
+	{ "mac", K_MAC, offsetof(struct state_entry, mac) },
+};
+#define NFIELDS (sizeof(fields) / sizeof(fields[0]))
+
+/* Where each address was seen, to name both lines of a duplicate. */
+struct seen {
+	struct addr addr;
+	unsigned line;
+};
+
+struct parser {
+	FILE *f;
+	const char *name;
+	char *err;
+	unsigned line;
+	struct state_entry *v;
+	struct seen *seen;
+	size_t n, cap;
+};
+
+static int perr(struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int perr(struct parser *p, const char *fmt, ...)
+{
+	va_list ap;
+	int len = snprintf(p->err, STATE_ERR_MAX, "%s:%u: ", p->name, p->line);
+
+	if (len < 0 || len >= STATE_ERR_MAX)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(p->err + len, STATE_ERR_MAX - (size_t)len, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* One line, newline stripped: 1 got one, 0 end of file, -1 error. Every
+ * line we write ends in a newline, so a last line without one was cut short
+ * and its last number may be wrong: refuse it. */
+static int read_line(struct parser *p, char *buf, size_t size)
+{
+	size_t len;
+
+	if (fgets(buf, (int)size, p->f) == NULL) {
+		if (!ferror(p->f))
+			return 0;
+		p->line++;
+		return perr(p, "read error: %s", strerror(errno));
+	}
+	p->line++;
+	len = strlen(buf);
+	if (len > 0 && buf[len - 1] == '\n') {
+		buf[len - 1] = '\0';
+		return 1;
+	}
+	if (len == size - 1)
+		return perr(p, "line too long");
+	if (feof(p->f))
+		return perr(p, "last line has no newline: the file was cut short");
+	return perr(p, "NUL byte in line");
+}
+
+static int parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!isdigit((unsigned char)s[0]))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end != '\0' || errno == ERANGE || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_i64(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	if (!isdigit((unsigned char)(s[0] == '-' ? s[1] : s[0])))
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*end != '\0' || errno == ERANGE)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_header(struct parser *p, char *buf, size_t size)
+{
+	int rc = read_line(p, buf, size);
+	size_t hlen = strlen(HEADER), len;
+	uint64_t version;
+
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		p->line = 1;
+		return perr(p, "empty file: expected '" HEADER "%d'", STATE_VERSION);
+	}
+	len = strlen(buf);
+	while (len > 0 && isspace((unsigned char)buf[len - 1]))
+		buf[--len] = '\0';
+	if (strncmp(buf, HEADER, hlen) != 0 || parse_u64(buf + hlen, UINT32_MAX, &version) < 0)
+		return perr(p, "not an nflogd state file: the first line must be '"
+			    HEADER "%d'", STATE_VERSION);
+	if (version != STATE_VERSION)
+		return perr(p, "state version %" PRIu64 " is not supported (this nflogd reads %d)",
+			    version, STATE_VERSION);
+	return 0;
+}
+
+/* NULL, or what is wrong with the value. */
+static const char *set_field(struct state_entry *e, const struct field *fd, const char *v)
+{
+	char *dst = (char *)e + fd->off;
+	uint64_t u;
+	int64_t t;
+
+	switch (fd->kind) {
+	case K_BOOL:
+		if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0)
+			return "expected 0 or 1";
+		*(bool *)(void *)dst = v[0] == '1';
+		return NULL;
+	case K_REASON:
+		if (strcmp(v, "auto") == 0)
+			e->reason = REASON_AUTO;
+		else if (strcmp(v, "manual") == 0)
+			e->reason = REASON_MANUAL;
+		else
+			return "expected auto or manual";
+		return NULL;
+	case K_U32:
+		if (parse_u64(v, UINT32_MAX, &u) < 0)
+			return "expected a number from 0 to 4294967295";
+		*(uint32_t *)(void *)dst = (uint32_t)u;
+		return NULL;
+	case K_TIME:
+		if (parse_i64(v, &t) < 0)
+			return "expected seconds since the epoch";
+		*(int64_t *)(void *)dst = t;
+		return NULL;
+	case K_MAC:
+		e->has_mac = strcmp(v, "-") != 0;
+		if (e->has_mac && mac_parse(v, &e->mac) < 0)
+			return "expected a MAC address or -";
+		return NULL;
+	}
+	return "unknown field type";
+}
+
+static int parse_entry(struct parser *p, char *s, struct state_entry *e)
+{
+	const char *sep = " \t\r";
+	char *save, *tok = strtok_r(s, sep, &save);
+	unsigned have = 0;
+
+	memset(e, 0, sizeof(*e));
+	if (addr_parse(tok, &e->addr) < 0)
+		return perr(p, "bad address '%.64s'", tok);
+	while ((tok = strtok_r(NULL, sep, &save)) != NULL) {
+		char *eq = strchr(tok, '=');
+		const char *msg;
+		size_t i;
+
+		if (eq == NULL)
+			return perr(p, "expected key=value, got '%.64s'", tok);
+		*eq = '\0';
+		for (i = 0; i < NFIELDS && strcmp(fields[i].key, tok) != 0; i++)
+			;
+		if (i == NFIELDS)
+			return perr(p, "unknown key '%.64s'", tok);
+		if (have & (1u << i))
+			return perr(p, "key '%s' given twice", tok);
+		have |= 1u << i;
+		if ((msg = set_field(e, &fields[i], eq + 1)) != NULL)
+			return perr(p, "%s: %s: '%.64s'", tok, msg, eq + 1);
+	}
+	for (size_t i = 0; i < NFIELDS; i++)
+		if (!(have & (1u << i)))
+			return perr(p, "missing key '%s'", fields[i].key);
+	return 0;
+}
+
+/* Room for one more entry: both arrays double together. */
+static int reserve(struct parser *p)
+{
+	size_t cap = p->cap ? p->cap * 2 : 16;
+	void *v, *seen;
+
+	if (p->n < p->cap)
+		return 0;
+	if ((v = realloc(p->v, cap * sizeof(*p->v))) == NULL)
+		return -1;
+	p->v = v;
+	if ((seen = realloc(p->seen, cap * sizeof(*p->seen))) == NULL)
+		return -1;
+	p->seen = seen;
+	p->cap = cap;
+	return 0;
+}
+
+static int seen_cmp(const void *a, const void *b)
+{
+	const struct seen *x = a, *y = b;
+	int c = addr_cmp(&x->addr, &y->addr);
+
+	return c ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+/* Two lines for one host cannot both be right. Sorting finds them in
+ * n log n; the earliest second occurrence is reported. */
+static int check_duplicates(struct parser *p)
+{
+	const struct seen *dup = NULL, *first = NULL;
+	char a[ADDR_STRLEN];
+
+	qsort(p->seen, p->n, sizeof(*p->seen), seen_cmp);
+	for (size_t i = 1; i < p->n; i++)
+		if (addr_equal(&p->seen[i - 1].addr, &p->seen[i].addr) &&
+		    (dup == NULL || p->seen[i].line < dup->line)) {
+			dup = &p->seen[i];
+			first = &p->seen[i - 1];
+		}
+	if (dup == NULL)
+		return 0;
+	p->line = dup->line;
+	return perr(p, "duplicate address %s (also on line %u)", addr_format(&dup->addr, a),
+		    first->line);
+}
+
+static int parse_lines(struct parser *p)
+{
+	char buf[STATE_LINE_MAX];
+	int rc;
+
+	if (parse_header(p, buf, sizeof(buf)) < 0)
+		return -1;
+	while ((rc = read_line(p, buf, sizeof(buf))) > 0) {
+		char *s = buf;
+
+		while (isspace((unsigned char)*s))
+			s++;
+		if (*s == '\0' || *s == '#')
+			continue;
+		if (reserve(p) < 0)
+			return perr(p, "out of memory");
+		if (parse_entry(p, s, &p->v[p->n]) < 0)
+			return -1;
+		p->seen[p->n].addr = p->v[p->n].addr;
+		p->seen[p->n].line = p->line;
+		p->n++;
+	}
+	if (rc < 0)
+		return -1;
+	return check_duplicates(p);
+}
+
+int state_parse(FILE *f, const char *name, struct state_entry **out, size_t *n,
+		char err[STATE_ERR_MAX])
+{
+	struct parser p = { .f = f, .name = name, .err = err };
+	int rc = parse_lines(&p);
+
+	free(p.seen);
+	if (rc < 0 || p.n == 0) {
+		free(p.v);
+		p.v = NULL;
+		p.n = 0;
+	}
+	*out = p.v;
+	*n = p.n;
+	return rc;
+}
+
+int state_load(const char *path, struct state_entry **out, size_t *n,
+	       char err[STATE_ERR_MAX])
+{
+	FILE *f = fopen(path, "re");
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (f == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		return fail(err, "%s: %s", path, strerror(errno));
+	}
+	rc = state_parse(f, path, out, n, err);
+	fclose(f);
+	return rc;
+}
+
+int state_move_aside(const char *path, char *newpath, size_t len)
+{
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	struct stat st;
+
+	if (gmtime_r(&now, &tm) == NULL ||
+	    strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm) == 0) {
+		errno = EOVERFLOW;
+		return -1;
+	}
+	/* Keep every corrupt copy: a second one in the same second gets -1. */
+	for (unsigned i = 0; i < 100; i++) {
+		int w = i == 0 ? snprintf(newpath, len, "%s.corrupt-%s", path, stamp)
+			       : snprintf(newpath, len, "%s.corrupt-%s-%u", path, stamp, i);
+
+		if (w < 0 || (size_t)w >= len) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		if (lstat(newpath, &st) == 0)
+			continue;
+		if (errno != ENOENT)
+			return -1;
+		return rename(path, newpath);
+	}
+	errno = EEXIST;
+	return -1;
+}

@@ -1,0 +1,824 @@
+/* Unit tests for state.c: the state file's format, atomic save, strict load. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <ftw.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "policy.h"
+#include "state.h"
+
+#define NAME "state.test"
+#define HDR "# nflogd state 1\n"
+/* Every key after the address, in the order nflogd writes them. */
+#define TAIL "reason=auto offences=1 conns=21 dsts=3 since=100 expires=200 last_end=0 mac=-"
+#define GOOD(addr) addr " blocked=1 " TAIL "\n"
+
+/* ---- helpers ----------------------------------------------------------- */
+
+static struct addr A(const char *s)
+{
+	struct addr a;
+
+	if (addr_parse(s, &a) != 0)
+		fail_msg("addr_parse(\"%s\") failed", s);
+	return a;
+}
+
+static struct state_entry entry(const char *addr, const char *mac, bool blocked,
+				uint8_t reason, uint32_t offences, uint32_t conns,
+				uint32_t dsts, int64_t since, int64_t expires, int64_t last_end)
+{
+	struct state_entry e;
+
+	memset(&e, 0, sizeof(e));
+	e.addr = A(addr);
+	if (mac) {
+		e.has_mac = true;
+		if (mac_parse(mac, &e.mac) != 0)
+			fail_msg("mac_parse(\"%s\") failed", mac);
+	}
+	e.blocked = blocked;
+	e.reason = reason;
+	e.offences = offences;
+	e.conns = conns;
+	e.dsts = dsts;
+	e.since = since;
+	e.expires = expires;
+	e.last_end = last_end;
+	return e;
+}
+
+/* Field by field: padding in the struct is not part of the value. */
+static void check_entry_equal(const struct state_entry *got, const struct state_entry *want,
+			      size_t i)
+{
+	char a[ADDR_STRLEN], b[ADDR_STRLEN];
+
+	if (!addr_equal(&got->addr, &want->addr))
+		fail_msg("entry %zu: address %s, want %s", i, addr_format(&got->addr, a),
+			 addr_format(&want->addr, b));
+	assert_int_equal(got->has_mac, want->has_mac);
+	if (want->has_mac)
+		assert_memory_equal(got->mac.b, want->mac.b, sizeof(want->mac.b));
+	assert_int_equal(got->blocked, want->blocked);
+	assert_int_equal(got->reason, want->reason);
+	assert_int_equal(got->offences, want->offences);
+	assert_int_equal(got->conns, want->conns);
+	assert_int_equal(got->dsts, want->dsts);
+	if (got->since != want->since || got->expires != want->expires ||
+	    got->last_end != want->last_end)
+		fail_msg("entry %zu: times %" PRId64 "/%" PRId64 "/%" PRId64
+			 ", want %" PRId64 "/%" PRId64 "/%" PRId64, i, got->since,
+			 got->expires, got->last_end, want->since, want->expires, want->last_end);
+}
+
+/* Parse `len` bytes (NULs allowed) through a temporary file. */
+static int parse_bytes(const char *text, size_t len, struct state_entry **out, size_t *n,
+		       char *err)
+{
+	FILE *f = tmpfile();
+	int rc;
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, len, f), len);
+	rewind(f);
+	rc = state_parse(f, NAME, out, n, err);
+	fclose(f);
+	return rc;
+}
+
+static struct state_entry *parse_ok(const char *text, size_t *n)
+{
+	char err[STATE_ERR_MAX] = "";
+	struct state_entry *v;
+
+	if (parse_bytes(text, strlen(text), &v, n, err) != 0)
+		fail_msg("state_parse refused:\n%s\nwith: %s", text, err);
+	return v;
+}
+
+static void expect_error_bytes(const char *text, size_t len, unsigned line, const char *needle)
+{
+	char err[STATE_ERR_MAX], prefix[64];
+	struct state_entry *v = (struct state_entry *)(uintptr_t)1;
+	size_t n = 99;
+
+	memset(err, 0, sizeof(err));
+	if (parse_bytes(text, len, &v, &n, err) != -1)
+		fail_msg("state_parse accepted:\n%s", text);
+	snprintf(prefix, sizeof(prefix), NAME ":%u: ", line);
+	if (strncmp(err, prefix, strlen(prefix)) != 0)
+		fail_msg("error \"%s\" does not start with \"%s\", for:\n%s", err, prefix, text);
+	if (strlen(err) <= strlen(prefix))
+		fail_msg("error \"%s\" has no message", err);
+	if (strchr(err, '\n'))
+		fail_msg("error \"%s\" is more than one line", err);
+	if (needle && strstr(err, needle) == NULL)
+		fail_msg("error \"%s\" does not mention \"%s\"", err, needle);
+	/* Nothing half-parsed is handed back. */
+	assert_null(v);
+	assert_int_equal(n, 0);
+}
+
+static void expect_error(const char *text, unsigned line, const char *needle)
+{
+	expect_error_bytes(text, strlen(text), line, needle);
+}
+
+static void make_dir(char *tmpl)
+{
+	if (mkdtemp(tmpl) == NULL)
+		fail_msg("mkdtemp(%s): %s", tmpl, strerror(errno));
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void rm_rf(const char *dir)
+{
+	if (nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
+		fail_msg("removing %s: %s", dir, strerror(errno));
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* The whole file as a string (malloc'd). */
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = calloc(1, 65536);
+	size_t len;
+
+	assert_non_null(f);
+	assert_non_null(buf);
+	len = fread(buf, 1, 65535, f);
+	buf[len] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static void save_ok(const char *path, const struct state_entry *e, size_t n)
+{
+	char err[STATE_ERR_MAX] = "";
+	char tmp[300];
+
+	if (state_save(path, e, n, err) != 0)
+		fail_msg("state_save(%s) failed: %s", path, err);
+	/* Atomic: nothing is left beside the file. */
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (exists(tmp))
+		fail_msg("%s is left behind", tmp);
+}
+
+static struct state_entry *load_ok(const char *path, size_t *n)
+{
+	char err[STATE_ERR_MAX] = "";
+	struct state_entry *v = (struct state_entry *)(uintptr_t)1;
+
+	if (state_load(path, &v, n, err) != 0)
+		fail_msg("state_load(%s) failed: %s", path, err);
+	return v;
+}
+
+/* ---- save and load ------------------------------------------------------- */
+
+/* Many hosts of every kind: the arrays must grow and nothing may shift. */
+static void test_roundtrip_many(void **state)
+{
+	char dir[] = "/tmp/nflogd-test-state-XXXXXX", path[128];
+	enum { N = 700 };
+	struct state_entry *want = calloc(N, sizeof(*want)), *got;
+	size_t n;
+
+	(void)state;
+	assert_non_null(want);
+	make_dir(dir);
+	snprintf(path, sizeof(path), "%s/state", dir);
+	for (unsigned i = 0; i < N; i++) {
+		char addr[64], mac[32];
+		int64_t since = 1700000000 + (int64_t)i * 37;
+
+		if (i % 3 == 0)
+			snprintf(addr, sizeof(addr), "2001:db8:%x::%x", i / 256, i % 256 + 1);
+		else if (i % 3 == 1)
+			snprintf(addr, sizeof(addr), "198.51.100.%u", i % 256);
+		else
+			snprintf(addr, sizeof(addr), "203.0.113.%u", i % 256);
+		snprintf(mac, sizeof(mac), "52:54:00:%02x:%02x:%02x", i >> 8, i & 0xff, i * 7 & 0xff);
+		want[i] = entry(addr, i % 4 == 0 ? NULL : mac, i % 5 != 0,
+				i % 7 == 0 ? REASON_MANUAL : REASON_AUTO, i % 9, 20 + i, i % 50,
+				since, i % 6 == 0 ? 0 : since + 3600 * (i % 10 + 1),
+				i % 8 == 0 ? 0 : since - 86400);
+	}
+	save_ok(path, want, N);
+	got = load_ok(path, &n);
+	assert_int_equal(n, N);
+	for (size_t i = 0; i < N; i++)
+		check_entry_equal(&got[i], &want[i], i);
+	free(got);
+	free(want);
+	rm_rf(dir);
+}
+
+/* The extremes of every field survive the text form. */
+static void test_roundtrip_extremes(void **state)
+{
+	char dir[] = "/tmp/nflogd-test-state-XXXXXX", path[128];
+	struct state_entry want[] = {
+		entry("192.0.2.1", "ff:ff:ff:ff:ff:ff", true, REASON_MANUAL, UINT32_MAX,
+		      UINT32_MAX, UINT32_MAX, INT64_MAX, INT64_MAX, INT64_MAX),
+		entry("0.0.0.0", "00:00:00:00:00:00", false, REASON_AUTO, 0, 0, 0, 0, 0, 0),
+		entry("2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", NULL, true, REASON_AUTO, 1, 1,
+		      1, INT64_MIN, -1, -86400),
+		entry("::ffff:203.0.113.9", NULL, true, REASON_AUTO, 3, 4, 5, 6, 7, 8),
+	};
+	size_t n, nwant = sizeof(want) / sizeof(want[0]);
+	struct state_entry *got;
+
+	(void)state;
+	make_dir(dir);
+	snprintf(path, sizeof(path), "%s/state", dir);
+	save_ok(path, want, nwant);
+	got = load_ok(path, &n);
+	assert_int_equal(n, nwant);
+	for (size_t i = 0; i < nwant; i++)
+		check_entry_equal(&got[i], &want[i], i);
+	/* The mapped form is IPv4 and is written as such. */
+	assert_true(addr_is_v4(&got[3].addr));
+	free(got);
+	rm_rf(dir);
+}
+
+/* The file as text: versioned, commented, one greppable line per host. */
+static void test_save_format(void **state)
+{
+	char dir[] = "/tmp/nflogd-test-state-XXXXXX", path[128];
+	struct state_entry e[] = {
+		entry("192.0.2.10", "52:54:00:12:34:56", true, REASON_AUTO, 2, 21, 17,
+		      1700000000, 1700003600, 1699990000),
+		entry("2001:db8::25", NULL, true, REASON_MANUAL, 0, 0, 0, 1700000100, 0, 0),
+		entry("198.51.100.7", "AA:BB:CC:DD:EE:0F", false, REASON_AUTO, 4, 30, 9,
+		      1690000000, 1690086400, 1690086400),
+	};
+	char *text, *line, *save;
+	unsigned entries = 0, comments = 0;
+
+	(void)state;
+	make_dir(dir);
+	snprintf(path, sizeof(path), "%s/state", dir);
+	save_ok(path, e, 3);
+	text = read_file(path);
+	assert_true(strncmp(text, HDR, strlen(HDR)) == 0);
+	assert_true(text[strlen(text) - 1] == '\n');
+	assert_non_null(strstr(text, "\n192.0.2.10 blocked=1 reason=auto offences=2 conns=21 "
+				     "dsts=17 since=1700000000 expires=1700003600 "
+				     "last_end=1699990000 mac=52:54:00:12:34:56\n"));
+	assert_non_null(strstr(text, "\n2001:db8::25 blocked=1 reason=manual offences=0 "
+				     "conns=0 dsts=0 since=1700000100 expires=0 last_end=0 "
+				     "mac=-\n"));
+	assert_non_null(strstr(text, "\n198.51.100.7 blocked=0 reason=auto offences=4 "
+				     "conns=30 dsts=9 since=1690000000 expires=1690086400 "
+				     "last_end=1690086400 mac=aa:bb:cc:dd:ee:0f\n"));
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (line[0] == '#')
+			comments++;
+		else
+			entries++;
+	}
+	assert_int_equal(entries, 3);
+	/* The header plus at least one line that explains the fields. */
+	assert_true(comments >= 2);
+	free(text);
+	rm_rf(dir);
+}
+
+static void test_save_empty(void **state)
+{
+	char dir[] = "/tmp/nflogd-test-state-XXXXXX", path[128];
+	struct state_entry *got;
+	size_t n = 99;
+	char *text;
+
+	(void)state;
+	make_dir(dir);
+	snprintf(path, sizeof(path), "%s/state", dir);
+	save_ok(path, NULL, 0);
+	text = read_file(path);
+	assert_true(strncmp(text, HDR, strlen(HDR)) == 0);
+	free(text);
+	got = load_ok(path, &n);
+	assert_null(got);
+	assert_int_equal(n, 0);
+	rm_rf(dir);
+}
+
+/* A new save replaces the file by rename (a new inode), never in place, and
+ * clears a tmp file a crash left behind without following a symlink there. */
+static void test_save_replaces(void **state)
+{
+	char dir[] = "/tmp/nflogd-test-state-XXXXXX", path[128], tmp[140], victim[140];
+	struct state_entry first[] = {
+		entry("192.0.2.1", NULL, true, REASON_AUTO, 1, 21, 2, 10, 20, 0),
+		entry("192.0.2.2", NULL, true, REASON_AUTO, 1, 21, 2, 10, 20, 0),
+		entry("192.0.2.3", NULL, true, REASON_AUTO, 1, 21, 2, 10, 20, 0),
+	};
+	struct state_entry second[] = {
+		entry("2001:db8::9", "52:54:00:00:00:09", true, REASON_MANUAL, 0, 0, 0, 30, 0, 0),
+	};
+	struct state_entry *got;
+	struct stat st1, st2;
+	size_t n;
+	char *text;
+
+	(void)state;
+	make_dir(dir);
+	snprintf(path, sizeof(path), "%s/state", dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+
+	save_ok(path, first, 3);
+	assert_int_equal(stat(path, &st1), 0);
+	save_ok(path, second, 1);
+	assert_int_equal(stat(path, &st2), 0);
+	assert_true(st1.st_ino != st2.st_ino);
+	got = load_ok(path, &n);
+	assert_int_equal(n, 1);
+	check_entry_equal(&got[0], &second[0], 0);
+	free(got);
+
+	/* A stale tmp file from a crash. */
+	write_file(tmp, "half a state fi");
+	save_ok(path, first, 3);
+	got = load_ok(path, &n);
+	assert_int_equal(n, 3);
+	check_entry_equal(&got[2], &first[2], 2);
+	free(got);
+
+	/* A symlink planted at the tmp name: its target is left alone. */
+	write_file(victim, "precious\n");
+	assert_int_equal(symlink(victim, tmp), 0);
+	save_ok(path, second, 1);
+	text = read_file(victim);
+	assert_string_equal(text, "precious\n");
+	free(text);
+	got = load_ok(path, &n);
+	assert_int_equal(n, 1);
+	free(got);
+	rm_rf(dir);
+}
+
+static void check_mode(const char *path, mode_t want)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		fail_msg("%s was not created: %s", path, strerror(errno));
+	assert_true(S_ISDIR(st.st_mode));
+	if ((st.st_mode & 07777) != want)
+		fail_msg("%s has mode %o, want %o", path, (unsigned)(st.st_mode & 07777),
+			 (unsigned)want);
+}
+
+static void test_save_creates_dir(void **state)
+{
+	char dir[] = "/tmp/nflogd-test-state-XXXXXX", sub[128], deep[160], path[192];
+	struct state_entry e[] = {
+		entry("203.0.113.50", NULL, true, REASON_AUTO, 1, 21, 2, 10, 0, 0),
+	};
+	struct state_entry *got;
+	size_t n;
+
+	(void)state;
+	make_dir(dir);
+	/* One missing level, as for /var/lib/nflogd. */
+	snprintf(sub, sizeof(sub), "%s/nflogd", dir);
+	snprintf(path, sizeof(path), "%s/state", sub);
+	save_ok(path, e, 1);
+	check_mode(sub, 0750);
+	got = load_ok(path, &n);
+	assert_int_equal(n, 1);
+	free(got);
+
+	/* Several missing levels. */
+	snprintf(sub, sizeof(sub), "%s/a", dir);
+	snprintf(deep, sizeof(deep), "%s/b/c", sub);
+	snprintf(path, sizeof(path), "%s/state", deep);
+	save_ok(path, e, 1);
+	check_mode(sub, 0750);
+	check_mode(deep, 0750);
+	got = load_ok(path, &n);
+	assert_int_equal(n, 1);
+	check_entry_equal(&got[0], &e[0], 0);
+	free(got);
+	rm_rf(dir);
+}
+
+/* A save that cannot complete says why and leaves the old file as it was. */
+static void test_save_failure_keeps_old(void **state)
+{
+	char dir[] = "/tmp/nflogd-test-state-XXXXXX", path[128], tmp[140], file[140];
+	char err[STATE_ERR_MAX];
+	struct state_entry old[] = {
+		entry("192.0.2.77", NULL, true, REASON_AUTO, 2, 40, 8, 100, 200, 50),
+	};
+	struct state_entry new[] = {
+		entry("192.0.2.88", NULL, true, REASON_AUTO, 1, 21, 2, 10, 20, 0),
+	};
+	struct state_entry *got;
+	size_t n;
+
+	(void)state;
+	make_dir(dir);
+	snprintf(path, sizeof(path), "%s/state", dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	save_ok(path, old, 1);
+
+	/* Something that is not a file sits at the tmp name. */
+	assert_int_equal(mkdir(tmp, 0700), 0);
+	memset(err, 0, sizeof(err));
+	assert_int_equal(state_save(path, new, 1, err), -1);
+	if (strstr(err, tmp) == NULL || strchr(err, '\n'))
+		fail_msg("error \"%s\" should be one line naming %s", err, tmp);
+	got = load_ok(path, &n);
+	assert_int_equal(n, 1);
+	check_entry_equal(&got[0], &old[0], 0);
+	free(got);
+	assert_int_equal(rmdir(tmp), 0);
+
+	/* The parent "directory" is a regular file. */
+	snprintf(file, sizeof(file), "%s/plain", dir);
+	write_file(file, "x\n");
+	snprintf(path, sizeof(path), "%s/plain/state", dir);
+	memset(err, 0, sizeof(err));
+	assert_int_equal(state_save(path, new, 1, err), -1);
+	assert_true(strlen(err) > 0);
+	assert_null(strchr(err, '\n'));
+	rm_rf(dir);
+}
+
+static void test_load_missing(void **state)
+{
+	char dir[] = "/tmp/nflogd-test-state-XXXXXX", path[160];
+	struct state_entry *got;
+	size_t n = 99;
+
+	(void)state;
+	make_dir(dir);
+	snprintf(path, sizeof(path), "%s/state", dir);
+	got = load_ok(path, &n);
+	assert_null(got);
+	assert_int_equal(n, 0);
+	/* Nor is a missing directory an error: the first start. */
+	snprintf(path, sizeof(path), "%s/nflogd/state", dir);
+	n = 99;
+	got = load_ok(path, &n);
+	assert_null(got);
+	assert_int_equal(n, 0);
+	rm_rf(dir);
+}
+
+/* Errors from a file name the file and its line. */
+static void test_load_corrupt_names_file(void **state)
+{
+	char dir[] = "/tmp/nflogd-test-state-XXXXXX", path[128], prefix[160];
+	char err[STATE_ERR_MAX] = "";
+	struct state_entry *got = (struct state_entry *)(uintptr_t)1;
+	size_t n = 99;
+
+	(void)state;
+	make_dir(dir);
+	snprintf(path, sizeof(path), "%s/state", dir);
+	write_file(path, HDR "# comment\n" GOOD("192.0.2.1") "192.0.2.2 blocked=yes " TAIL "\n");
+	assert_int_equal(state_load(path, &got, &n, err), -1);
+	snprintf(prefix, sizeof(prefix), "%s:4: ", path);
+	if (strncmp(err, prefix, strlen(prefix)) != 0)
+		fail_msg("error \"%s\" does not start with \"%s\"", err, prefix);
+	assert_null(got);
+	assert_int_equal(n, 0);
+
+	/* A directory where the file should be. */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(mkdir(path, 0700), 0);
+	memset(err, 0, sizeof(err));
+	assert_int_equal(state_load(path, &got, &n, err), -1);
+	assert_non_null(strstr(err, path));
+	rm_rf(dir);
+}
+
+/* ---- parsing ----------------------------------------------------------- */
+
+static void test_parse_lenient_layout(void **state)
+{
+	struct state_entry *v;
+	size_t n;
+
+	(void)state;
+	/* Comments, blank lines, tabs, any key order, CRLF, trailing blanks. */
+	v = parse_ok("# nflogd state 1  \r\n"
+		     "\n"
+		     "   # an indented comment\n"
+		     "\t\n"
+		     "  192.0.2.5\tmac=52:54:00:12:34:56  last_end=0 expires=0 since=5 dsts=2 "
+		     "conns=30 offences=1 reason=manual blocked=1\r\n"
+		     "# between\n"
+		     "2001:DB8::1 blocked=0 " TAIL "  \n", &n);
+	assert_int_equal(n, 2);
+	{
+		struct state_entry want0 = entry("192.0.2.5", "52:54:00:12:34:56", true,
+						 REASON_MANUAL, 1, 30, 2, 5, 0, 0);
+		struct state_entry want1 = entry("2001:db8::1", NULL, false, REASON_AUTO, 1,
+						 21, 3, 100, 200, 0);
+
+		check_entry_equal(&v[0], &want0, 0);
+		check_entry_equal(&v[1], &want1, 1);
+	}
+	free(v);
+
+	/* A header alone is an empty state. */
+	v = parse_ok(HDR, &n);
+	assert_null(v);
+	assert_int_equal(n, 0);
+}
+
+static void test_parse_errors_header(void **state)
+{
+	(void)state;
+	expect_error("", 1, "empty");
+	expect_error(GOOD("192.0.2.1"), 1, "first line");
+	expect_error("# nflogd state 2\n" GOOD("192.0.2.1"), 1, "version 2");
+	expect_error("# nflogd state 10\n", 1, "version 10");
+	expect_error("# nflogd state 0\n", 1, "version 0");
+	expect_error("# nflogd state\n", 1, NULL);
+	expect_error("# nflogd state 1x\n", 1, NULL);
+	expect_error("# nflogd state -1\n", 1, NULL);
+	expect_error("#nflogd state 1\n", 1, NULL);
+	expect_error("# NFLOGD STATE 1\n", 1, NULL);
+	expect_error("# some other file\n", 1, NULL);
+	/* The header is the first line or nothing. */
+	expect_error("\n" HDR, 1, NULL);
+	expect_error("# comment\n" HDR, 1, NULL);
+	expect_error("# nflogd state 1", 1, "cut short");
+}
+
+static void test_parse_errors_entries(void **state)
+{
+	(void)state;
+	/* Unknown keys and broken key=value pairs, after good lines. */
+	expect_error(HDR "# c\n\n" GOOD("192.0.2.1") "192.0.2.2 blocked=1 " TAIL " colour=red\n",
+		     5, "colour");
+	expect_error(HDR "192.0.2.2 blocked=1 " TAIL " Mac=-\n", 2, "Mac");
+	expect_error(HDR "192.0.2.2 blocked " TAIL "\n", 2, "blocked");
+	expect_error(HDR "192.0.2.2 blocked=1 " TAIL " # a comment\n", 2, NULL);
+	expect_error(HDR "192.0.2.2 =1 " TAIL "\n", 2, NULL);
+	/* Addresses. */
+	expect_error(HDR "192.0.2.300 blocked=1 " TAIL "\n", 2, "192.0.2.300");
+	expect_error(HDR "192.0.2.0/24 blocked=1 " TAIL "\n", 2, "192.0.2.0/24");
+	expect_error(HDR "mail.example.com blocked=1 " TAIL "\n", 2, "mail.example.com");
+	expect_error(HDR "blocked=1 " TAIL "\n", 2, NULL);
+	expect_error(HDR "2001:db8::g blocked=1 " TAIL "\n", 2, NULL);
+	/* Values. */
+	expect_error(HDR "192.0.2.2 blocked=2 " TAIL "\n", 2, "blocked");
+	expect_error(HDR "192.0.2.2 blocked= " TAIL "\n", 2, "blocked");
+	expect_error(HDR "192.0.2.2 blocked=yes " TAIL "\n", 2, "yes");
+	expect_error(HDR "192.0.2.2 blocked=1 reason=Auto offences=1 conns=21 dsts=3 since=100 "
+		     "expires=200 last_end=0 mac=-\n", 2, "reason");
+	expect_error(HDR "192.0.2.2 blocked=1 reason=auto offences=-1 conns=21 dsts=3 since=100 "
+		     "expires=200 last_end=0 mac=-\n", 2, "offences");
+	expect_error(HDR "192.0.2.2 blocked=1 reason=auto offences=1 conns=4294967296 dsts=3 "
+		     "since=100 expires=200 last_end=0 mac=-\n", 2, "conns");
+	expect_error(HDR "192.0.2.2 blocked=1 reason=auto offences=1 conns=21 dsts=3a "
+		     "since=100 expires=200 last_end=0 mac=-\n", 2, "dsts");
+	expect_error(HDR "192.0.2.2 blocked=1 reason=auto offences=+1 conns=21 dsts=3 "
+		     "since=100 expires=200 last_end=0 mac=-\n", 2, "offences");
+	expect_error(HDR "192.0.2.2 blocked=1 reason=auto offences= conns=21 dsts=3 "
+		     "since=100 expires=200 last_end=0 mac=-\n", 2, "offences");
+	expect_error(HDR "192.0.2.2 blocked=1 reason=auto offences=1 conns=21 dsts=3 "
+		     "since=9223372036854775808 expires=200 last_end=0 mac=-\n", 2, "since");
+	expect_error(HDR "192.0.2.2 blocked=1 reason=auto offences=1 conns=21 dsts=3 "
+		     "since=1e9 expires=200 last_end=0 mac=-\n", 2, "since");
+	expect_error(HDR "192.0.2.2 blocked=1 reason=auto offences=1 conns=21 dsts=3 "
+		     "since=100 expires=0x10 last_end=0 mac=-\n", 2, "expires");
+	expect_error(HDR "192.0.2.2 blocked=1 reason=auto offences=1 conns=21 dsts=3 "
+		     "since=100 expires=1.5 last_end=0 mac=-\n", 2, "expires");
+	expect_error(HDR "192.0.2.2 blocked=1 reason=auto offences=1 conns=21 dsts=3 "
+		     "since=100 expires=200 last_end=- mac=-\n", 2, "last_end");
+	expect_error(HDR "192.0.2.2 blocked=1 reason=auto offences=1 conns=21 dsts=3 "
+		     "since=100 expires=200 last_end=0 mac=52:54:00:12:34\n", 2, "mac");
+	expect_error(HDR "192.0.2.2 blocked=1 reason=auto offences=1 conns=21 dsts=3 "
+		     "since=100 expires=200 last_end=0 mac=52:54:00:12:34:5g\n", 2, "mac");
+	expect_error(HDR "192.0.2.2 blocked=1 reason=auto offences=1 conns=21 dsts=3 "
+		     "since=100 expires=200 last_end=0 mac=\n", 2, "mac");
+}
+
+/* Every key on every line: a line cut short is not a permanent block. */
+static void test_parse_errors_keys(void **state)
+{
+	(void)state;
+	expect_error(HDR "192.0.2.2 blocked=1 blocked=1 " TAIL "\n", 2, "twice");
+	expect_error(HDR "192.0.2.2 blocked=1 " TAIL " expires=300\n", 2, "twice");
+	expect_error(HDR "192.0.2.2\n", 2, "missing");
+	expect_error(HDR "192.0.2.2 blocked=1 reason=auto offences=1 conns=21 dsts=3 "
+		     "since=100\n", 2, "expires");
+	expect_error(HDR "192.0.2.2 blocked=1 reason=auto offences=1 conns=21 dsts=3 "
+		     "since=100 expires=200 last_end=0\n", 2, "mac");
+	expect_error(HDR "192.0.2.2 reason=auto offences=1 conns=21 dsts=3 "
+		     "since=100 expires=200 last_end=0 mac=-\n", 2, "blocked");
+}
+
+static void test_parse_errors_duplicates(void **state)
+{
+	(void)state;
+	expect_error(HDR GOOD("192.0.2.1") GOOD("198.51.100.1") "# c\n" GOOD("192.0.2.1"), 5,
+		     "192.0.2.1 (also on line 2)");
+	/* The same host however it is spelled. */
+	expect_error(HDR GOOD("192.0.2.1") GOOD("::ffff:192.0.2.1"), 3, "192.0.2.1");
+	expect_error(HDR GOOD("2001:db8::1") GOOD("192.0.2.1") GOOD("2001:0DB8:0:0::0:1"), 4,
+		     "2001:db8::1 (also on line 2)");
+	/* Of several, the first second occurrence is reported. */
+	expect_error(HDR GOOD("203.0.113.9") GOOD("192.0.2.1") GOOD("192.0.2.1")
+		     GOOD("203.0.113.9"), 4, "192.0.2.1 (also on line 3)");
+	/* The same last byte in two families is no duplicate. */
+	{
+		struct state_entry *v;
+		size_t n;
+
+		v = parse_ok(HDR GOOD("192.0.2.1") GOOD("::1") GOOD("::192.0.2.1"), &n);
+		assert_int_equal(n, 3);
+		free(v);
+	}
+}
+
+static void test_parse_errors_damage(void **state)
+{
+	char text[1024];
+
+	(void)state;
+	/* Cut short: the last number may be missing digits. */
+	expect_error(HDR GOOD("192.0.2.1") "192.0.2.2 blocked=1 reason=auto offences=1 "
+		     "conns=21 dsts=3 since=100 expires=17", 3, "cut short");
+	expect_error(HDR "192.0.2.2 blocked=1 " TAIL, 2, "cut short");
+	/* A NUL byte, as a crash on some file systems leaves. */
+	{
+		static const char nul[] = HDR "192.0.2.2 blocked=1\0" TAIL "\n" GOOD("192.0.2.3");
+
+		expect_error_bytes(nul, sizeof(nul) - 1, 2, "NUL");
+	}
+	{
+		static const char nul[] = HDR GOOD("192.0.2.3") "\0\0\0\0\n";
+
+		expect_error_bytes(nul, sizeof(nul) - 1, 3, "NUL");
+	}
+	/* Garbage that is too long to be an entry. */
+	snprintf(text, sizeof(text), HDR GOOD("192.0.2.1"));
+	memset(text + strlen(text), 'x', 700);
+	text[strlen(HDR GOOD("192.0.2.1")) + 700] = '\0';
+	strcat(text, "\n");
+	expect_error(text, 3, "too long");
+}
+
+/* ---- state_move_aside ---------------------------------------------------- */
+
+static void check_aside_name(const char *path, const char *newpath, time_t before, time_t after)
+{
+	char prefix[160];
+	const char *stamp;
+	struct tm tm;
+	const char *end;
+	time_t t;
+
+	snprintf(prefix, sizeof(prefix), "%s.corrupt-", path);
+	if (strncmp(newpath, prefix, strlen(prefix)) != 0)
+		fail_msg("new name %s does not start with %s", newpath, prefix);
+	stamp = newpath + strlen(prefix);
+	/* YYYYMMDDTHHMMSS, possibly followed by -N. */
+	for (int i = 0; i < 15; i++)
+		if (i == 8 ? stamp[i] != 'T' : (stamp[i] < '0' || stamp[i] > '9'))
+			fail_msg("bad time stamp in %s", newpath);
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(stamp, "%Y%m%dT%H%M%S", &tm);
+	assert_non_null(end);
+	assert_true(*end == '\0' || *end == '-');
+	t = timegm(&tm);
+	/* UTC: within the seconds the call took, whatever the local zone. */
+	if (t < before || t > after)
+		fail_msg("time stamp of %s is %lld, want %lld..%lld", newpath, (long long)t,
+			 (long long)before, (long long)after);
+}
+
+static void test_move_aside(void **state)
+{
+	char dir[] = "/tmp/nflogd-test-state-XXXXXX", path[128];
+	char aside1[256], aside2[256], tiny[16];
+	time_t before, after;
+	char *text;
+
+	(void)state;
+	setenv("TZ", "NFL-5", 1);	/* a local zone 5 hours from UTC, no tzdata needed */
+	tzset();
+	make_dir(dir);
+	snprintf(path, sizeof(path), "%s/state", dir);
+	write_file(path, "# nflogd state 9\ngarbage\n");
+	before = time(NULL);
+	assert_int_equal(state_move_aside(path, aside1, sizeof(aside1)), 0);
+	after = time(NULL);
+	assert_false(exists(path));
+	check_aside_name(path, aside1, before, after);
+	text = read_file(aside1);
+	assert_string_equal(text, "# nflogd state 9\ngarbage\n");
+	free(text);
+
+	/* A second one (likely the same second) does not replace the first. */
+	write_file(path, "second\n");
+	before = time(NULL);
+	assert_int_equal(state_move_aside(path, aside2, sizeof(aside2)), 0);
+	after = time(NULL);
+	assert_false(exists(path));
+	check_aside_name(path, aside2, before, after);
+	assert_string_not_equal(aside1, aside2);
+	text = read_file(aside1);
+	assert_string_equal(text, "# nflogd state 9\ngarbage\n");
+	free(text);
+	text = read_file(aside2);
+	assert_string_equal(text, "second\n");
+	free(text);
+
+	/* After the move the next load starts empty. */
+	{
+		struct state_entry *v;
+		size_t n = 99;
+
+		v = load_ok(path, &n);
+		assert_null(v);
+		assert_int_equal(n, 0);
+	}
+
+	/* No room for the new name: nothing moves. */
+	write_file(path, "third\n");
+	assert_int_equal(state_move_aside(path, tiny, sizeof(tiny)), -1);
+	assert_true(exists(path));
+	assert_int_equal(unlink(path), 0);
+
+	/* Nothing to move. */
+	assert_int_equal(state_move_aside(path, aside1, sizeof(aside1)), -1);
+	assert_int_equal(errno, ENOENT);
+	unsetenv("TZ");
+	tzset();
+	rm_rf(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_roundtrip_many),
+		cmocka_unit_test(test_roundtrip_extremes),
+		cmocka_unit_test(test_save_format),
+		cmocka_unit_test(test_save_empty),
+		cmocka_unit_test(test_save_replaces),
+		cmocka_unit_test(test_save_creates_dir),
+		cmocka_unit_test(test_save_failure_keeps_old),
+		cmocka_unit_test(test_load_missing),
+		cmocka_unit_test(test_load_corrupt_names_file),
+		cmocka_unit_test(test_parse_lenient_layout),
+		cmocka_unit_test(test_parse_errors_header),
+		cmocka_unit_test(test_parse_errors_entries),
+		cmocka_unit_test(test_parse_errors_keys),
+		cmocka_unit_test(test_parse_errors_duplicates),
+		cmocka_unit_test(test_parse_errors_damage),
+		cmocka_unit_test(test_move_aside),
+	};
+
+	/* Directory modes are checked against 0750 exactly. */
+	umask(022);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
