@@ -86,6 +86,7 @@ static void cmd_status(struct nflogd *d, char **w, int n, struct reply *r)
 	reply_num(r, "unblocks", (int64_t)d->stats.unblocks);
 	reply_num(r, "block_refused", (int64_t)d->stats.block_refused);
 	reply_num(r, "kernel_errors", (int64_t)d->stats.kernel_errors);
+	reply_num(r, "table_restores", (int64_t)d->stats.table_restores);
 }
 
 static int by_since(const void *a, const void *b)

@@ -11,6 +11,7 @@
 #include "intake.h"
 #include "leases.h"
 #include "nft.h"
+#include "nft_monitor.h"
 #include "policy.h"
 #include "recent.h"
 #include "tracker.h"
@@ -22,7 +23,7 @@
 #define DAEMON_MAX_HOOKS 16		/* on_block programs running at once */
 
 /* epoll tags (the high half of data.u64); control.h has 3 and 4. */
-enum { TAG_SIGNAL = 1, TAG_INTAKE = 2 };
+enum { TAG_SIGNAL = 1, TAG_INTAKE = 2, TAG_MONITOR = 5 };
 
 struct event_stats {
 	uint64_t counted;	/* connection attempts counted toward a host */
@@ -38,6 +39,7 @@ struct event_stats {
 	uint64_t kernel_errors;	/* batches the kernel refused */
 	uint64_t hooks_run, hooks_skipped;
 	uint64_t state_saves, state_errors;
+	uint64_t table_restores;
 };
 
 struct nflogd {
@@ -51,6 +53,7 @@ struct nflogd {
 	struct nft nft;
 	struct nft_ruleset rs;
 	struct control control;
+	struct nft_monitor monitor;
 	struct recent *recent;
 	struct leases leases;
 	int epfd;
@@ -90,6 +93,8 @@ int daemon_next_timeout(const struct nflogd *d);
 int daemon_reload(struct nflogd *d, char *err, size_t errlen);
 /* Re-read only the whitelist (after an edit) and apply it. */
 int daemon_reload_whitelist(struct nflogd *d, char *err, size_t errlen);
+/* nf_tables notifications arrived: put our table back if someone removed it. */
+void daemon_on_monitor(struct nflogd *d);
 /* A child (an on_block program) exited. */
 void daemon_on_child(struct nflogd *d);
 /* Clean stop: delete the table. */

@@ -231,6 +231,12 @@ int daemon_start(struct nflogd *d, const char *config_path, bool dry_run, int ep
 		log_warnx("%s", d->nft.err);
 		return -1;
 	}
+	/* Watch before installing: a deletion right after start is seen too. */
+	if (nft_monitor_open(&d->monitor, err, sizeof(err)) < 0 ||
+	    watch(d, nft_monitor_fd(&d->monitor), TAG_MONITOR) < 0) {
+		log_warnx("%s", err);
+		return -1;
+	}
 	/* A dry run installs the table too: the NFLOG rule feeds it. */
 	if (install_table(d) < 0)
 		return -1;
@@ -238,6 +244,23 @@ int daemon_start(struct nflogd *d, const char *config_path, bool dry_run, int ep
 		 NFLOGD_VERSION, d->cfg.nflog_group, d->cfg.threshold, d->cfg.window,
 		 d->wl.nnets + d->wl.nmacs, dry_run ? ", dry run (never blocks)" : "");
 	return 0;
+}
+
+void daemon_on_monitor(struct nflogd *d)
+{
+	enum monitor_verdict v = nft_monitor_drain(&d->monitor, d->cfg.table, d->nft.portid);
+
+	/* Lost notifications: look rather than rebuild, or rebuilding a big
+	 * table (its own flood of notifications) could overrun us again. */
+	if (v == MONITOR_QUIET || (v == MONITOR_UNSURE && nft_table_exists(&d->nft, d->cfg.table) == 1))
+		return;
+	d->now_ms = monotonic_ms();
+	daemon_flush(d);
+	if (install_table(d) == 0) {
+		d->stats.table_restores++;
+		log_warnx("table inet %s restored (%u blocks, %zu whitelist entries)", d->cfg.table,
+			  d->policy->nblocked, d->wl.nnets + d->wl.nmacs);
+	}
 }
 
 /* Blocks of hosts the whitelist now covers end at once. */
@@ -341,6 +364,7 @@ void daemon_stop(struct nflogd *d)
 		 (unsigned long long)d->intake.stats.events,
 		 (unsigned long long)d->intake.stats.lost, (unsigned long long)d->stats.blocks);
 	control_close(&d->control);
+	nft_monitor_close(&d->monitor);
 	intake_close(&d->intake);
 	nft_close(&d->nft);
 	tracker_free(d->tracker);

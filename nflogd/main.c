@@ -130,6 +130,9 @@ int main(int argc, char **argv)
 			case TAG_INTAKE:
 				daemon_on_intake(&d);
 				break;
+			case TAG_MONITOR:
+				daemon_on_monitor(&d);
+				break;
 			case CONTROL_TAG_LISTEN:
 				control_accept(&d.control, monotonic_ms());
 				break;

@@ -137,12 +137,6 @@ static void expect_error(const char *text, unsigned line, const char *needle)
 	expect_error_bytes(text, strlen(text), line, needle);
 }
 
-static void make_dir(char *tmpl)
-{
-	if (mkdtemp(tmpl) == NULL)
-		fail_msg("mkdtemp(%s): %s", tmpl, strerror(errno));
-}
-
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;
@@ -151,10 +145,26 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 	return remove(path);
 }
 
-static void rm_rf(const char *dir)
+/* Each test that touches files gets a fresh directory, removed afterwards
+ * even when the test fails. */
+static int dir_setup(void **state)
 {
-	if (nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
-		fail_msg("removing %s: %s", dir, strerror(errno));
+	char *dir = strdup("/tmp/nflogd-test-state-XXXXXX");
+
+	if (dir == NULL || mkdtemp(dir) == NULL) {
+		free(dir);
+		return -1;
+	}
+	*state = dir;
+	return 0;
+}
+
+static int dir_teardown(void **state)
+{
+	int rc = nftw(*state, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+
+	free(*state);
+	return rc;
 }
 
 static bool exists(const char *path)
@@ -216,14 +226,13 @@ static struct state_entry *load_ok(const char *path, size_t *n)
 /* Many hosts of every kind: the arrays must grow and nothing may shift. */
 static void test_roundtrip_many(void **state)
 {
-	char dir[] = "/tmp/nflogd-test-state-XXXXXX", path[128];
+	const char *dir = *state;
+	char path[128];
 	enum { N = 700 };
 	struct state_entry *want = calloc(N, sizeof(*want)), *got;
 	size_t n;
 
-	(void)state;
 	assert_non_null(want);
-	make_dir(dir);
 	snprintf(path, sizeof(path), "%s/state", dir);
 	for (unsigned i = 0; i < N; i++) {
 		char addr[64], mac[32];
@@ -248,13 +257,13 @@ static void test_roundtrip_many(void **state)
 		check_entry_equal(&got[i], &want[i], i);
 	free(got);
 	free(want);
-	rm_rf(dir);
 }
 
 /* The extremes of every field survive the text form. */
 static void test_roundtrip_extremes(void **state)
 {
-	char dir[] = "/tmp/nflogd-test-state-XXXXXX", path[128];
+	const char *dir = *state;
+	char path[128];
 	struct state_entry want[] = {
 		entry("192.0.2.1", "ff:ff:ff:ff:ff:ff", true, REASON_MANUAL, UINT32_MAX,
 		      UINT32_MAX, UINT32_MAX, INT64_MAX, INT64_MAX, INT64_MAX),
@@ -266,8 +275,6 @@ static void test_roundtrip_extremes(void **state)
 	size_t n, nwant = sizeof(want) / sizeof(want[0]);
 	struct state_entry *got;
 
-	(void)state;
-	make_dir(dir);
 	snprintf(path, sizeof(path), "%s/state", dir);
 	save_ok(path, want, nwant);
 	got = load_ok(path, &n);
@@ -277,13 +284,13 @@ static void test_roundtrip_extremes(void **state)
 	/* The mapped form is IPv4 and is written as such. */
 	assert_true(addr_is_v4(&got[3].addr));
 	free(got);
-	rm_rf(dir);
 }
 
 /* The file as text: versioned, commented, one greppable line per host. */
 static void test_save_format(void **state)
 {
-	char dir[] = "/tmp/nflogd-test-state-XXXXXX", path[128];
+	const char *dir = *state;
+	char path[128];
 	struct state_entry e[] = {
 		entry("192.0.2.10", "52:54:00:12:34:56", true, REASON_AUTO, 2, 21, 17,
 		      1700000000, 1700003600, 1699990000),
@@ -294,8 +301,6 @@ static void test_save_format(void **state)
 	char *text, *line, *save;
 	unsigned entries = 0, comments = 0;
 
-	(void)state;
-	make_dir(dir);
 	snprintf(path, sizeof(path), "%s/state", dir);
 	save_ok(path, e, 3);
 	text = read_file(path);
@@ -320,18 +325,16 @@ static void test_save_format(void **state)
 	/* The header plus at least one line that explains the fields. */
 	assert_true(comments >= 2);
 	free(text);
-	rm_rf(dir);
 }
 
 static void test_save_empty(void **state)
 {
-	char dir[] = "/tmp/nflogd-test-state-XXXXXX", path[128];
+	const char *dir = *state;
+	char path[128];
 	struct state_entry *got;
 	size_t n = 99;
 	char *text;
 
-	(void)state;
-	make_dir(dir);
 	snprintf(path, sizeof(path), "%s/state", dir);
 	save_ok(path, NULL, 0);
 	text = read_file(path);
@@ -340,14 +343,14 @@ static void test_save_empty(void **state)
 	got = load_ok(path, &n);
 	assert_null(got);
 	assert_int_equal(n, 0);
-	rm_rf(dir);
 }
 
 /* A new save replaces the file by rename (a new inode), never in place, and
  * clears a tmp file a crash left behind without following a symlink there. */
 static void test_save_replaces(void **state)
 {
-	char dir[] = "/tmp/nflogd-test-state-XXXXXX", path[128], tmp[140], victim[140];
+	const char *dir = *state;
+	char path[128], tmp[140], victim[140];
 	struct state_entry first[] = {
 		entry("192.0.2.1", NULL, true, REASON_AUTO, 1, 21, 2, 10, 20, 0),
 		entry("192.0.2.2", NULL, true, REASON_AUTO, 1, 21, 2, 10, 20, 0),
@@ -361,8 +364,6 @@ static void test_save_replaces(void **state)
 	size_t n;
 	char *text;
 
-	(void)state;
-	make_dir(dir);
 	snprintf(path, sizeof(path), "%s/state", dir);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	snprintf(victim, sizeof(victim), "%s/victim", dir);
@@ -395,7 +396,6 @@ static void test_save_replaces(void **state)
 	got = load_ok(path, &n);
 	assert_int_equal(n, 1);
 	free(got);
-	rm_rf(dir);
 }
 
 static void check_mode(const char *path, mode_t want)
@@ -412,15 +412,14 @@ static void check_mode(const char *path, mode_t want)
 
 static void test_save_creates_dir(void **state)
 {
-	char dir[] = "/tmp/nflogd-test-state-XXXXXX", sub[128], deep[160], path[192];
+	const char *dir = *state;
+	char sub[128], deep[160], path[192];
 	struct state_entry e[] = {
 		entry("203.0.113.50", NULL, true, REASON_AUTO, 1, 21, 2, 10, 0, 0),
 	};
 	struct state_entry *got;
 	size_t n;
 
-	(void)state;
-	make_dir(dir);
 	/* One missing level, as for /var/lib/nflogd. */
 	snprintf(sub, sizeof(sub), "%s/nflogd", dir);
 	snprintf(path, sizeof(path), "%s/state", sub);
@@ -441,13 +440,13 @@ static void test_save_creates_dir(void **state)
 	assert_int_equal(n, 1);
 	check_entry_equal(&got[0], &e[0], 0);
 	free(got);
-	rm_rf(dir);
 }
 
 /* A save that cannot complete says why and leaves the old file as it was. */
 static void test_save_failure_keeps_old(void **state)
 {
-	char dir[] = "/tmp/nflogd-test-state-XXXXXX", path[128], tmp[140], file[140];
+	const char *dir = *state;
+	char path[128], tmp[140], file[140];
 	char err[STATE_ERR_MAX];
 	struct state_entry old[] = {
 		entry("192.0.2.77", NULL, true, REASON_AUTO, 2, 40, 8, 100, 200, 50),
@@ -458,8 +457,6 @@ static void test_save_failure_keeps_old(void **state)
 	struct state_entry *got;
 	size_t n;
 
-	(void)state;
-	make_dir(dir);
 	snprintf(path, sizeof(path), "%s/state", dir);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	save_ok(path, old, 1);
@@ -484,17 +481,15 @@ static void test_save_failure_keeps_old(void **state)
 	assert_int_equal(state_save(path, new, 1, err), -1);
 	assert_true(strlen(err) > 0);
 	assert_null(strchr(err, '\n'));
-	rm_rf(dir);
 }
 
 static void test_load_missing(void **state)
 {
-	char dir[] = "/tmp/nflogd-test-state-XXXXXX", path[160];
+	const char *dir = *state;
+	char path[160];
 	struct state_entry *got;
 	size_t n = 99;
 
-	(void)state;
-	make_dir(dir);
 	snprintf(path, sizeof(path), "%s/state", dir);
 	got = load_ok(path, &n);
 	assert_null(got);
@@ -505,19 +500,17 @@ static void test_load_missing(void **state)
 	got = load_ok(path, &n);
 	assert_null(got);
 	assert_int_equal(n, 0);
-	rm_rf(dir);
 }
 
 /* Errors from a file name the file and its line. */
 static void test_load_corrupt_names_file(void **state)
 {
-	char dir[] = "/tmp/nflogd-test-state-XXXXXX", path[128], prefix[160];
+	const char *dir = *state;
+	char path[128], prefix[160];
 	char err[STATE_ERR_MAX] = "";
 	struct state_entry *got = (struct state_entry *)(uintptr_t)1;
 	size_t n = 99;
 
-	(void)state;
-	make_dir(dir);
 	snprintf(path, sizeof(path), "%s/state", dir);
 	write_file(path, HDR "# comment\n" GOOD("192.0.2.1") "192.0.2.2 blocked=yes " TAIL "\n");
 	assert_int_equal(state_load(path, &got, &n, err), -1);
@@ -533,7 +526,6 @@ static void test_load_corrupt_names_file(void **state)
 	memset(err, 0, sizeof(err));
 	assert_int_equal(state_load(path, &got, &n, err), -1);
 	assert_non_null(strstr(err, path));
-	rm_rf(dir);
 }
 
 /* ---- parsing ----------------------------------------------------------- */
@@ -738,15 +730,14 @@ static void check_aside_name(const char *path, const char *newpath, time_t befor
 
 static void test_move_aside(void **state)
 {
-	char dir[] = "/tmp/nflogd-test-state-XXXXXX", path[128];
+	const char *dir = *state;
+	char path[128];
 	char aside1[256], aside2[256], tiny[16];
 	time_t before, after;
 	char *text;
 
-	(void)state;
 	setenv("TZ", "NFL-5", 1);	/* a local zone 5 hours from UTC, no tzdata needed */
 	tzset();
-	make_dir(dir);
 	snprintf(path, sizeof(path), "%s/state", dir);
 	write_file(path, "# nflogd state 9\ngarbage\n");
 	before = time(NULL);
@@ -794,28 +785,27 @@ static void test_move_aside(void **state)
 	assert_int_equal(errno, ENOENT);
 	unsetenv("TZ");
 	tzset();
-	rm_rf(dir);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_roundtrip_many),
-		cmocka_unit_test(test_roundtrip_extremes),
-		cmocka_unit_test(test_save_format),
-		cmocka_unit_test(test_save_empty),
-		cmocka_unit_test(test_save_replaces),
-		cmocka_unit_test(test_save_creates_dir),
-		cmocka_unit_test(test_save_failure_keeps_old),
-		cmocka_unit_test(test_load_missing),
-		cmocka_unit_test(test_load_corrupt_names_file),
+		cmocka_unit_test_setup_teardown(test_roundtrip_many, dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(test_roundtrip_extremes, dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(test_save_format, dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(test_save_empty, dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(test_save_replaces, dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(test_save_creates_dir, dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(test_save_failure_keeps_old, dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(test_load_missing, dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(test_load_corrupt_names_file, dir_setup, dir_teardown),
 		cmocka_unit_test(test_parse_lenient_layout),
 		cmocka_unit_test(test_parse_errors_header),
 		cmocka_unit_test(test_parse_errors_entries),
 		cmocka_unit_test(test_parse_errors_keys),
 		cmocka_unit_test(test_parse_errors_duplicates),
 		cmocka_unit_test(test_parse_errors_damage),
-		cmocka_unit_test(test_move_aside),
+		cmocka_unit_test_setup_teardown(test_move_aside, dir_setup, dir_teardown),
 	};
 
 	/* Directory modes are checked against 0750 exactly. */

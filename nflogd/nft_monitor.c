@@ -1,0 +1,115 @@
+/* nf_tables notifications: noticing that our table was deleted or flushed. */
+#include "nft_monitor.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nf_tables.h>
+
+#define MONITOR_BUF (256 << 10)
+#define MONITOR_RCVBUF (4 << 20)	/* a ruleset flush sends one event per object */
+
+int nft_monitor_open(struct nft_monitor *m, char *err, size_t errlen)
+{
+	int rcvbuf = MONITOR_RCVBUF;
+
+	memset(m, 0, sizeof(*m));
+	m->buf = malloc(MONITOR_BUF);
+	m->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (m->buf == NULL || m->nl == NULL ||
+	    mnl_socket_bind(m->nl, 1u << (NFNLGRP_NFTABLES - 1), MNL_SOCKET_AUTOPID) < 0) {
+		snprintf(err, errlen, "nft monitor: %s", strerror(errno));
+		nft_monitor_close(m);
+		return -1;
+	}
+	if (setsockopt(mnl_socket_get_fd(m->nl), SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+		       sizeof(rcvbuf)) < 0)
+		setsockopt(mnl_socket_get_fd(m->nl), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	return 0;
+}
+
+void nft_monitor_close(struct nft_monitor *m)
+{
+	if (m->nl)
+		mnl_socket_close(m->nl);
+	free(m->buf);
+	m->nl = NULL;
+	m->buf = NULL;
+}
+
+int nft_monitor_fd(const struct nft_monitor *m)
+{
+	return mnl_socket_get_fd(m->nl);
+}
+
+static bool removes_part(uint16_t type)
+{
+	switch (type) {
+	case NFT_MSG_DELTABLE:
+	case NFT_MSG_DELCHAIN:
+	case NFT_MSG_DELRULE:
+	case NFT_MSG_DELSET:
+		return true;
+	default:	/* element deletions: the kernel's own expiries, or our own */
+		return false;
+	}
+}
+
+/* Every one of these messages names its table in attribute 1
+ * (NFTA_TABLE_NAME, NFTA_CHAIN_TABLE, NFTA_RULE_TABLE, NFTA_SET_TABLE). */
+static bool names_table(const struct nlmsghdr *nlh, const char *table)
+{
+	const struct nlattr *attr;
+
+	mnl_attr_for_each(attr, nlh, sizeof(struct nfgenmsg)) {
+		if (mnl_attr_get_type(attr) == 1 && mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+			return strcmp(mnl_attr_get_str(attr), table) == 0;
+	}
+	return false;
+}
+
+bool nft_monitor_hits(const void *buf, size_t len, const char *table, uint32_t our_portid)
+{
+	const struct nlmsghdr *nlh = buf;
+	int remaining = len > INT32_MAX ? INT32_MAX : (int)len;
+
+	for (; remaining >= (int)NLMSG_HDRLEN && nlh->nlmsg_len >= NLMSG_HDRLEN &&
+	       nlh->nlmsg_len <= (uint32_t)remaining;
+	     nlh = mnl_nlmsg_next(nlh, &remaining)) {
+		if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES ||
+		    nlh->nlmsg_pid == our_portid || nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(struct nfgenmsg))
+			continue;
+		if (removes_part(NFNL_MSG_TYPE(nlh->nlmsg_type)) && names_table(nlh, table))
+			return true;
+	}
+	return false;
+}
+
+enum monitor_verdict nft_monitor_drain(struct nft_monitor *m, const char *table,
+				       uint32_t our_portid)
+{
+	int fd = mnl_socket_get_fd(m->nl);
+	bool hit = false, lost = false;
+
+	for (;;) {
+		ssize_t r = recv(fd, m->buf, MONITOR_BUF, MSG_DONTWAIT);
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == ENOBUFS) {
+				m->overruns++;
+				lost = true;
+				continue;
+			}
+			return hit ? MONITOR_HIT : lost ? MONITOR_UNSURE : MONITOR_QUIET;
+		}
+		m->events++;
+		hit |= nft_monitor_hits(m->buf, (size_t)r, table, our_portid);
+	}
+}

@@ -1,0 +1,34 @@
+/* Watching nf_tables for someone else deleting or flushing our table, so
+ * the daemon can put it back (nft flush ruleset, a firewall restart). */
+#ifndef NFLOGD_NFT_MONITOR_H
+#define NFLOGD_NFT_MONITOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct nft_monitor {
+	struct mnl_socket *nl;
+	uint8_t *buf;
+	uint64_t events, overruns;
+};
+
+int nft_monitor_open(struct nft_monitor *m, char *err, size_t errlen);
+void nft_monitor_close(struct nft_monitor *m);
+int nft_monitor_fd(const struct nft_monitor *m);
+
+/* Pure: does this datagram of nf_tables notifications remove part of table
+ * (a table, chain, rule or set deletion) on behalf of anyone but our_portid? */
+bool nft_monitor_hits(const void *buf, size_t len, const char *table, uint32_t our_portid);
+
+enum monitor_verdict {
+	MONITOR_QUIET,		/* nothing touched our table */
+	MONITOR_HIT,		/* someone removed part of it */
+	MONITOR_UNSURE,		/* notifications were lost: check the kernel */
+};
+
+/* Read everything queued and say what it means for our table. */
+enum monitor_verdict nft_monitor_drain(struct nft_monitor *m, const char *table,
+				       uint32_t our_portid);
+
+#endif
