@@ -406,6 +406,8 @@ static int check_duplicates(struct parser *p)
 	const struct seen *dup = NULL, *first = NULL;
 	char a[ADDR_STRLEN];
 
+	if (p->n < 2)		/* and qsort must not see a NULL array */
+		return 0;
 	qsort(p->seen, p->n, sizeof(*p->seen), seen_cmp);
 	for (size_t i = 1; i < p->n; i++)
 		if (addr_equal(&p->seen[i - 1].addr, &p->seen[i].addr) &&

@@ -509,6 +509,23 @@ t_hostile_control_clients() {
 	claim "no fd leaked" [ "$fds_after" = "$fds_before" ]
 }
 
+t_least_privilege() {
+	write_conf "$CONF" on_block="$LAB_DIR/hook"
+	printf '#!/bin/sh\ngrep ^Cap /proc/self/status >"%s/hook.caps"\n' "$LAB_DIR" >"$LAB_DIR/hook"
+	chmod +x "$LAB_DIR/hook"
+	daemon_start "$CONF" || return 1
+	local eff bnd
+	eff=$(awk '/^CapEff/ { print $2 }' /proc/$DAEMON_PID/status)
+	bnd=$(awk '/^CapBnd/ { print $2 }' /proc/$DAEMON_PID/status)
+	echo "    running daemon: CapEff $eff CapBnd $bnd (CAP_NET_ADMIN alone is 0000000000001000)"
+	bot $BOT 30 1000
+	claim "still blocks with CAP_NET_ADMIN alone" is_blocked $BOT &&
+	claim "effective: only CAP_NET_ADMIN" [ "$eff" = 0000000000001000 ] &&
+	claim "bounding set too" [ "$bnd" = 0000000000001000 ] &&
+	claim "an on_block program gets no more" bash -c "sleep 0.3; grep -q 'CapEff:.0000000000000000\|CapEff:.0000000000001000' '$LAB_DIR/hook.caps'" &&
+	claim "the state file is still written" bash -c "sleep 1; grep -q '^$BOT ' '$LAB_DIR/state'"
+}
+
 ALL="t_normal_host_not_blocked t_spam_bot_blocked t_spam_bot_fast_blocked
      t_whitelisted_bot_not_blocked t_whitelisted_mac_not_blocked t_ipv6_bot_blocked
      t_block_expires_on_time t_repeat_offence_doubles t_dry_run_blocks_nothing
@@ -517,7 +534,8 @@ ALL="t_normal_host_not_blocked t_spam_bot_blocked t_spam_bot_fast_blocked
      t_ctl_status_and_json t_ctl_list_top_show t_ctl_block_unblock_and_errors
      t_ctl_whitelist_edit t_ctl_unprivileged_refused t_ctl_kill9_restores_blocks
      t_ctl_corrupt_state_moved_aside t_on_block_program
-     t_table_restored_after_flush t_overrun_counted_exactly t_hostile_control_clients"
+     t_table_restored_after_flush t_overrun_counted_exactly t_hostile_control_clients
+     t_least_privilege"
 
 passed=0; failed=0
 for t in ${*:-$ALL}; do
