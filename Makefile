@@ -33,6 +33,8 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 TOOLS    := synflood
 
 .PHONY: all deps check unit integration demo bench clean clang
+# Keep the objects of pattern rules (test and tool objects) between runs.
+.SECONDARY:
 
 all: $(B)/nflogd $(B)/nflogctl $(TOOLS:%=$(B)/tools/%)
 

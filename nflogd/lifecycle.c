@@ -124,9 +124,10 @@ void daemon_save_state(struct nflogd *d)
 		e->conns = o->conns;
 		e->dsts = o->dsts;
 		e->since = o->since_ms ? daemon_wall(d, o->since_ms) : 0;
+		/* Rounded down: a restart never lengthens a block. */
 		e->expires = o->blocked && o->expires_ms != POLICY_NO_EXPIRY
 				     ? daemon_wall(d, d->now_ms) +
-					       (int64_t)((o->expires_ms - d->now_ms) / 1000) + 1
+					       (int64_t)((o->expires_ms - d->now_ms) / 1000)
 				     : 0;
 		e->last_end = o->last_end_ms ? daemon_wall(d, o->last_end_ms) : 0;
 	}

@@ -91,19 +91,21 @@ static int ask(const char *path, const char *request, char **out)
 		fprintf(stderr, "nflogctl: cannot reach nflogd at %s: %s%s\n", path, strerror(errno),
 			errno == ENOENT || errno == ECONNREFUSED ? " (is nflogd running?)"
 			: errno == EACCES ? " (root or socket_group only)" : "");
-		return -1;
+		goto fail;
 	}
 	if (write(fd, request, strlen(request)) != (ssize_t)strlen(request)) {
 		fprintf(stderr, "nflogctl: %s: %s\n", path, strerror(errno));
-		return -1;
+		goto fail;
 	}
 	while ((r = read(fd, buf + len, cap - len - 1)) > 0) {
 		len += (size_t)r;
 		if (len + 1 == cap) {
 			char *p = realloc(buf, cap *= 2);
 
-			if (p == NULL)
-				return -1;
+			if (p == NULL) {
+				fprintf(stderr, "nflogctl: out of memory for the reply\n");
+				goto fail;
+			}
 			buf = p;
 		}
 	}
@@ -111,6 +113,11 @@ static int ask(const char *path, const char *request, char **out)
 	buf[len] = '\0';
 	*out = buf;
 	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return -1;
 }
 
 static void add_field(void *ctx, const char *key, const char *value, bool number)
@@ -535,10 +542,13 @@ int main(int argc, char **argv)
 			json_string(*msg ? msg : "no answer from nflogd");
 			printf("}\n");
 		}
+		free(reply);
 		return 1;
 	}
 	if (parse_records(body ? body : (char *)"", &v) < 0) {
 		fprintf(stderr, "nflogctl: malformed reply from nflogd\n");
+		free(v.r);
+		free(reply);
 		return 1;
 	}
 	if (json)

@@ -545,7 +545,13 @@ for t in ${*:-$ALL}; do
 		"$LAB_DIR"/hook*
 	for tb in nflogd nflogd2; do in_gw nft delete table inet $tb 2>/dev/null; done
 	echo "integration: $t"
-	if $t; then
+	ok=yes
+	$t || ok=
+	daemon_stop	# a sanitizer build reports leaks at exit: look after it
+	if [ -n "$ok" ] && grep -qE 'ERROR: [A-Za-z]+Sanitizer|runtime error:' "$LAB_DIR/daemon.log"; then
+		echo "    sanitizer report in the daemon's log"; ok=
+	fi
+	if [ -n "$ok" ]; then
 		passed=$((passed + 1)); echo "    ok"
 	else
 		failed=$((failed + 1)); echo "    FAILED; daemon log:"
