@@ -6,6 +6,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 B=${1:-build}
 case $B in /*) ;; *) B=$ROOT/$B ;; esac
 NFLOGD=$B/nflogd
+NFLOGCTL=$B/nflogctl
 SYNFLOOD=$B/tools/synflood
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -23,6 +24,9 @@ run() { printf '$ %s\n' "$*"; "$@"; }
 say "Lab: LAN 192.0.2.0/24 -- gateway (nflogd) -- WAN with mail servers 203.0.113.0/24"
 lab_up || exit 1
 echo "192.0.2.11   # the LAN's own mail server" >"$LAB_DIR/whitelist"
+# The gateway's DHCP leases name the PCs (dnsmasq's format).
+mac=$(in_lan cat /sys/class/net/$LAB-l0/address)
+printf '0 %s 192.0.2.10 accounting-pc *\n0 %s 192.0.2.20 reception *\n' "$mac" "$mac" >"$LAB_DIR/leases"
 write_conf "$LAB_DIR/nflogd.conf" threshold=20 window=60s block_time=1h
 cat "$LAB_DIR/nflogd.conf"
 echo "whitelist:"; sed 's/^/    /' "$LAB_DIR/whitelist"
@@ -49,6 +53,18 @@ printf '  %-12s %s\n' "192.0.2.10" "$(wan_syns_from 192.0.2.10) of 200 SYNs (bot
 
 say "The daemon's log"
 sed 's/^/  /' "$LAB_DIR/daemon.log"
+
+ctl() { printf '$ nflogctl %s\n' "$*"; "$NFLOGCTL" -s "$LAB_DIR/nflogd.sock" "$@"; echo; }
+say "The administrator's view"
+ctl list
+ctl top
+ctl show 192.0.2.10
+
+say "The accounting PC turns out to be a BYOD laptop with its own mail setup: whitelist it"
+ctl whitelist add 192.0.2.10 accounting laptop, own mail client
+ctl whitelist list
+ctl list
+tail -n 2 "$LAB_DIR/daemon.log" | sed 's/^/  /'
 
 say "The kernel's view"
 run in_gw nft list table inet nflogd
