@@ -22,6 +22,7 @@ void config_defaults(struct config *cfg)
 	cfg->block_time_max = 7 * 86400;
 	cfg->block_scope = SCOPE_SMTP;
 	cfg->install_rules = true;
+	cfg->set_timeouts = true;
 	snprintf(cfg->table, sizeof(cfg->table), "nflogd");
 	snprintf(cfg->whitelist, sizeof(cfg->whitelist), "/etc/nflogd/whitelist");
 	snprintf(cfg->state_file, sizeof(cfg->state_file), "/var/lib/nflogd/state");
@@ -149,15 +150,33 @@ static const char *set_block_scope(struct config *cfg, const char *v)
 	return NULL;
 }
 
-static const char *set_install_rules(struct config *cfg, const char *v)
+static const char *parse_bool(const char *v, bool *out)
 {
 	if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1"))
-		cfg->install_rules = true;
+		*out = true;
 	else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0"))
-		cfg->install_rules = false;
+		*out = false;
 	else
 		return "expected yes or no";
 	return NULL;
+}
+
+static const char *set_install_rules(struct config *cfg, const char *v)
+{
+	return parse_bool(v, &cfg->install_rules);
+}
+
+static const char *set_set_timeouts(struct config *cfg, const char *v)
+{
+	if (!strcmp(v, "auto")) {
+		cfg->set_timeouts = true;
+		return NULL;
+	}
+	if (!strcmp(v, "no")) {
+		cfg->set_timeouts = false;
+		return NULL;
+	}
+	return "expected auto or no";
 }
 
 static const char *set_table(struct config *cfg, const char *v)
@@ -238,6 +257,7 @@ static const struct {
 	{ "max_blocked", set_max_blocked },
 	{ "leases_file", set_leases_file },
 	{ "on_block", set_on_block },
+	{ "set_timeouts", set_set_timeouts },
 };
 
 static int fail(char *err, const char *name, unsigned line, const char *fmt, ...)

@@ -38,6 +38,10 @@ struct config {
 	uint32_t max_blocked;
 	char leases_file[CONFIG_PATH_MAX];
 	char on_block[CONFIG_PATH_MAX];
+	/* Per-element timeouts in the kernel's blocked sets: detected (a kernel
+	 * that refuses them is used without), or never (old backports that
+	 * accept but mishandle them). Blocks end by the daemon either way. */
+	bool set_timeouts;
 };
 
 void config_defaults(struct config *cfg);

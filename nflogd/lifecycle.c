@@ -69,7 +69,8 @@ static int install_table(struct nflogd *d)
 	if (rc < 0)
 		log_warnx("installing table inet %s failed: %s", d->cfg.table, d->nft.err);
 	else if (!d->nft.timeouts)
-		log_info("kernel has no set timeouts: blocks expire by the daemon alone");
+		log_info("blocked sets without timeouts (%s): blocks end by the daemon alone",
+			 d->cfg.set_timeouts ? "the kernel refused them" : "set_timeouts = no");
 	return rc;
 }
 
@@ -228,7 +229,7 @@ int daemon_start(struct nflogd *d, const char *config_path, bool dry_run, int ep
 		log_warnx("%s", err);
 		return -1;
 	}
-	if (nft_open(&d->nft) < 0) {
+	if (nft_open(&d->nft, d->cfg.set_timeouts) < 0) {
 		log_warnx("%s", d->nft.err);
 		return -1;
 	}
@@ -337,6 +338,8 @@ int daemon_reload(struct nflogd *d, char *err, size_t errlen)
 		memcpy(cfg.socket_group, d->cfg.socket_group, sizeof(cfg.socket_group));
 	}
 	snprintf(old_table, sizeof(old_table), "%s", d->cfg.table);
+	if (cfg.set_timeouts != d->cfg.set_timeouts)
+		d->nft.timeouts = cfg.set_timeouts;	/* auto tries again */
 	d->cfg = cfg;
 	whitelist_free(&d->wl);
 	d->wl = wl;

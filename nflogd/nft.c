@@ -17,7 +17,7 @@
 
 #define ACK_WAIT_MS 1000	/* the kernel answers within the send; this is a safety net */
 
-int nft_open(struct nft *n)
+int nft_open(struct nft *n, bool timeouts)
 {
 	int one = 1, rcvbuf = 4 << 20;
 
@@ -30,7 +30,7 @@ int nft_open(struct nft *n)
 	}
 	n->portid = mnl_socket_get_portid(n->nl);
 	n->seq = (uint32_t)time(NULL);
-	n->timeouts = true;
+	n->timeouts = timeouts;
 	/* Short ACKs (no echo of our message), and the kernel's reason on error. */
 	mnl_socket_setsockopt(n->nl, NETLINK_CAP_ACK, &one, sizeof(one));
 	mnl_socket_setsockopt(n->nl, NETLINK_EXT_ACK, &one, sizeof(one));

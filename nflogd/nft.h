@@ -18,7 +18,8 @@ struct nft {
 	char err[NFT_ERR_MAX];	/* the last failure, for the log */
 };
 
-int nft_open(struct nft *n);
+/* timeouts: try per-element timeouts (false: never use them). */
+int nft_open(struct nft *n, bool timeouts);
 void nft_close(struct nft *n);
 
 /* Start a batch with the next sequence numbers. */

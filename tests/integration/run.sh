@@ -526,6 +526,55 @@ t_least_privilege() {
 	claim "the state file is still written" bash -c "sleep 1; grep -q '^$BOT ' '$LAB_DIR/state'"
 }
 
+t_spoofed_flood_bounded() {
+	# 300 000 SYNs from 100 000 spoofed sources, with a real bot among them:
+	# memory stays within max_hosts, and the bot is still blocked.
+	write_conf "$CONF" max_hosts=4096
+	daemon_start "$CONF" || return 1
+	local rss0 rss1 j
+	rss0=$(awk '/^VmRSS/ { print $2 }' /proc/$DAEMON_PID/status)
+	in_lan "$SYNFLOOD" -s 198.18.0.1 -S 100000 -d 203.0.113.1 -D 200 -c 300000 -r 0 >/dev/null &
+	local flood=$!
+	sleep 0.2
+	bot $BOT 60 1000
+	wait $flood
+	sleep 0.5
+	rss1=$(awk '/^VmRSS/ { print $2 }' /proc/$DAEMON_PID/status)
+	j=$(ctl --json status)
+	echo "    tracked $(json_get 'j["status"]["hosts_tracked"]' <<<"$j"), evicted $(json_get 'j["status"]["hosts_evicted"]' <<<"$j"), received $(json_get 'j["status"]["events_received"]' <<<"$j"), lost $(json_get 'j["status"]["events_lost"]' <<<"$j"); RSS $rss0 -> $rss1 KiB"
+	claim "the bot is blocked in the flood" is_blocked $BOT &&
+	claim "tracked hosts within max_hosts" [ "$(json_get 'j["status"]["hosts_tracked"]' <<<"$j")" -le 4096 ] &&
+	claim "the cap evicted hosts" [ "$(json_get 'j["status"]["hosts_evicted"]' <<<"$j")" -gt 0 ] &&
+	claim "RSS grew by less than 16 MiB" [ $((rss1 - rss0)) -lt 16384 ]
+}
+
+t_max_blocked_cap() {
+	write_conf "$CONF" threshold=2 max_blocked=3 block_time=10m
+	daemon_start "$CONF" || return 1
+	local h
+	for h in 10 11 20 30; do bot 192.0.2.$h 5 1000; sleep 0.1; done
+	ctl list | sed 's/^/    | /'
+	claim "three blocked" [ "$(ctl --json list | json_get 'len(j["blocked"])')" = 3 ] &&
+	claim "the newest offender is blocked" is_blocked 192.0.2.30 &&
+	claim "the one nearest its end made room" not is_blocked 192.0.2.10 &&
+	claim "logged" logged "unblock 192.0.2.10 (max_blocked 3 reached" || return 1
+	ctl block 192.0.2.40 0 >/dev/null; ctl block 192.0.2.20 0 >/dev/null; ctl block 192.0.2.30 0 >/dev/null
+	bot 192.0.2.11 5 1000 -b 20000
+	claim "with only permanent blocks, a new one is refused and logged" logged "cannot block 192.0.2.11: max_blocked 3 reached"
+}
+
+t_daemon_expires_without_set_timeouts() {
+	write_conf "$CONF" set_timeouts=no block_time=2s block_time_max=1m
+	daemon_start "$CONF" || return 1
+	claim "sets without the timeout flag" not bash -c "ip netns exec $GW nft list set inet nflogd blocked4 | grep -q timeout" || return 1
+	bot $BOT 30 1000
+	claim "blocked" is_blocked $BOT || return 1
+	sleep 2.2
+	claim "the daemon removed it on time" not is_blocked $BOT &&
+	claim "logged" logged "unblock $BOT (expired)" &&
+	claim "said why" logged "set_timeouts = no"
+}
+
 ALL="t_normal_host_not_blocked t_spam_bot_blocked t_spam_bot_fast_blocked
      t_whitelisted_bot_not_blocked t_whitelisted_mac_not_blocked t_ipv6_bot_blocked
      t_block_expires_on_time t_repeat_offence_doubles t_dry_run_blocks_nothing
@@ -535,7 +584,8 @@ ALL="t_normal_host_not_blocked t_spam_bot_blocked t_spam_bot_fast_blocked
      t_ctl_whitelist_edit t_ctl_unprivileged_refused t_ctl_kill9_restores_blocks
      t_ctl_corrupt_state_moved_aside t_on_block_program
      t_table_restored_after_flush t_overrun_counted_exactly t_hostile_control_clients
-     t_least_privilege"
+     t_least_privilege t_spoofed_flood_bounded t_max_blocked_cap
+     t_daemon_expires_without_set_timeouts"
 
 passed=0; failed=0
 for t in ${*:-$ALL}; do

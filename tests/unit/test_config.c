@@ -135,6 +135,19 @@ static void check_defaults(const struct config *cfg)
 	assert_int_equal(cfg->max_blocked, 65536);
 	assert_string_equal(cfg->leases_file, "/var/lib/dnsmasq/dnsmasq.leases");
 	assert_string_equal(cfg->on_block, "");
+	assert_true(cfg->set_timeouts);
+}
+
+static void test_set_timeouts(void **state)
+{
+	struct config cfg;
+
+	(void)state;
+	parse_ok(&cfg, "set_timeouts = no\n");
+	assert_false(cfg.set_timeouts);
+	parse_ok(&cfg, "set_timeouts = no\nset_timeouts = auto\n");
+	assert_true(cfg.set_timeouts);
+	expect_error("# kernel\nset_timeouts = yes\n", 2, "set_timeouts: expected auto or no");
 }
 
 static void test_defaults(void **state)
@@ -738,6 +751,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_set_timeouts),
 		cmocka_unit_test(test_empty_and_comment_only_files_keep_defaults),
 		cmocka_unit_test(test_every_key),
 		cmocka_unit_test(test_numeric_limits_accepted),
