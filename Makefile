@@ -32,7 +32,7 @@ LIB_OBJS = $(LIB_SRCS:%=$(O)/nflogd/%.o)
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 TOOLS    := synflood
 
-.PHONY: all deps check unit integration demo bench clean clang
+.PHONY: all deps check unit integration valgrind demo bench clean clang
 # Keep the objects of pattern rules (test and tool objects) between runs.
 .SECONDARY:
 
@@ -71,6 +71,14 @@ integration: all
 check: deps
 	@$(MAKE) --no-print-directory all unit
 	@$(MAKE) --no-print-directory integration
+
+# The daemon under valgrind in the lab: the functional tests (timing ones
+# cannot hold at valgrind's speed); any error or leak fails the test.
+VALGRIND_TESTS := t_normal_host_not_blocked t_ctl_list_top_show t_ctl_block_unblock_and_errors \
+	t_ctl_whitelist_edit t_table_restored_after_flush t_bad_reload_keeps_settings \
+	t_on_block_program t_whitelist_reload_unblocks t_ctl_corrupt_state_moved_aside
+valgrind: all
+	@NFLOGD_WRAP="valgrind --leak-check=full" tests/integration/run.sh $(B) $(VALGRIND_TESTS)
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -112,9 +112,11 @@ static int send_config(struct intake *n, uint16_t family, uint16_t group,
 		       void (*put)(struct nlmsghdr *nlh, const void *arg), const void *arg)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = nflog_nlmsg_put_header(buf, NFULNL_MSG_CONFIG, family, group);
+	struct nlmsghdr *nlh;
 	int ret;
 
+	memset(buf, 0, sizeof(buf));	/* attribute padding goes out too */
+	nlh = nflog_nlmsg_put_header(buf, NFULNL_MSG_CONFIG, family, group);
 	nlh->nlmsg_flags |= NLM_F_ACK;
 	put(nlh, arg);
 	if (mnl_socket_sendto(n->nl, nlh, nlh->nlmsg_len) < 0)

@@ -598,9 +598,12 @@ for t in ${*:-$ALL}; do
 	ok=yes
 	$t || ok=
 	daemon_stop	# a sanitizer build reports leaks at exit: look after it
-	if [ -n "$ok" ] && grep -qE 'ERROR: [A-Za-z]+Sanitizer|runtime error:' "$LAB_DIR/daemon.log"; then
-		echo "    sanitizer report in the daemon's log"; ok=
+	# Sanitizer builds, and NFLOGD_WRAP="valgrind ...", report at exit.
+	if [ -n "$ok" ] && grep -qE 'ERROR: [A-Za-z]+Sanitizer|runtime error:|ERROR SUMMARY: [1-9]|definitely lost: [1-9]' "$LAB_DIR/daemon.log"; then
+		echo "    sanitizer or valgrind report in the daemon's log"; ok=
 	fi
+	[ -n "${NFLOGD_WRAP:-}" ] && grep -E 'ERROR SUMMARY|definitely lost' "$LAB_DIR/daemon.log" | sed 's/^/    /'
+
 	if [ -n "$ok" ]; then
 		passed=$((passed + 1)); echo "    ok"
 	else

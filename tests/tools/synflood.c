@@ -1,7 +1,7 @@
 /* synflood: send TCP SYNs from raw sockets, for the namespace labs only.
  *
  *   synflood [-6] -s SRC [-S NSRC] -d DST [-D NDST] [-p PORT] [-P SPORT | -b BASE]
- *            [-c COUNT] [-r RATE]
+ *            [-c COUNT] [-r RATE] [-G BURST] [-T FILE] [-j PROCS]
  *
  * Sources SRC, SRC+1, ... (NSRC of them) and destinations DST ... (NDST) are
  * cycled; every SYN gets a fresh source port, so each is a new connection,
@@ -9,7 +9,17 @@
  * (retransmits of one connection).
  * RATE is SYNs per second (0: as fast as the socket takes them). Prints the
  * number sent and the elapsed time. Needs CAP_NET_RAW; run it inside a lab
- * namespace, never toward an address outside the lab. */
+ * namespace, never toward an address outside the lab.
+ *
+ * For the benchmarks:
+ *   -G BURST  each source sends BURST SYNs in a row before the next one
+ *             takes over (one bot at a time), instead of sources taking
+ *             turns SYN by SYN; source ports then count up over all SYNs.
+ *   -T FILE   write one line per SYN, "INDEX SRC BEFORE_NS AFTER_NS": the
+ *             CLOCK_MONOTONIC time just before sendto and when it returned
+ *             (on a veth the kernel forwards the packet inside sendto).
+ *   -j PROCS  send from PROCS processes (SYN i from process i % PROCS), each
+ *             at RATE / PROCS; not with -T. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -18,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,12 +41,16 @@ struct opts {
 	uint16_t sport_base;
 	uint64_t count;
 	uint64_t rate;
+	uint32_t burst;		/* 0: sources take turns SYN by SYN */
+	const char *times;	/* -T FILE */
+	uint32_t procs;
 };
 
 static void usage(void)
 {
 	fprintf(stderr, "usage: synflood [-6] -s SRC [-S NSRC] -d DST [-D NDST] [-p PORT] "
-			"[-P SPORT | -b BASE] [-c COUNT] [-r RATE]\n");
+			"[-P SPORT | -b BASE] [-c COUNT] [-r RATE] [-G BURST] [-T FILE] "
+			"[-j PROCS]\n");
 	exit(2);
 }
 
@@ -98,9 +113,11 @@ static size_t build_packet(uint8_t *pkt, const struct opts *o, uint64_t i)
 {
 	uint8_t src[16], dst[16];
 	size_t alen = o->v6 ? 16 : 4;
-	uint16_t sport = o->sport ? o->sport : (uint16_t)(o->sport_base + (i / o->nsrc) % (65536u - o->sport_base));
+	uint64_t turn = o->burst ? i : i / o->nsrc;
+	uint32_t srcn = (uint32_t)(o->burst ? i / o->burst % o->nsrc : i % o->nsrc);
+	uint16_t sport = o->sport ? o->sport : (uint16_t)(o->sport_base + turn % (65536u - o->sport_base));
 
-	addr_add(src, o->src, alen, (uint32_t)(i % o->nsrc));
+	addr_add(src, o->src, alen, srcn);
 	addr_add(dst, o->dst, alen, (uint32_t)(i % o->ndst));
 	if (o->v6) {
 		memset(pkt, 0, 40);
@@ -143,7 +160,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	o->port = 25;
 	o->sport_base = 1024;
 	o->count = 1;
-	while ((opt = getopt(argc, argv, "6s:S:d:D:p:P:b:c:r:")) != -1) {
+	o->procs = 1;
+	while ((opt = getopt(argc, argv, "6s:S:d:D:p:P:b:c:r:G:T:j:")) != -1) {
 		switch (opt) {
 		case '6': o->v6 = true; break;
 		case 's': src = optarg; break;
@@ -155,37 +173,47 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case 'b': o->sport_base = (uint16_t)strtoul(optarg, NULL, 10); break;
 		case 'c': o->count = strtoull(optarg, NULL, 10); break;
 		case 'r': o->rate = strtoull(optarg, NULL, 10); break;
+		case 'G': o->burst = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'T': o->times = optarg; break;
+		case 'j': o->procs = (uint32_t)strtoul(optarg, NULL, 10); break;
 		default: usage();
 		}
 	}
+	if (o->procs == 0 || (o->procs > 1 && o->times))
+		usage();
 	if (!src || !dst || o->nsrc == 0 || o->ndst == 0 ||
 	    inet_pton(o->v6 ? AF_INET6 : AF_INET, src, o->src) != 1 ||
 	    inet_pton(o->v6 ? AF_INET6 : AF_INET, dst, o->dst) != 1)
 		usage();
 }
 
-int main(int argc, char **argv)
-{
-	struct opts o;
-	uint8_t pkt[64];
-	uint64_t sent = 0;
-	double start;
-	int fd, sndbuf = 4 << 20;
+struct stamp {
+	uint64_t before, after;
+};
 
-	parse_args(argc, argv, &o);
-	fd = socket(o.v6 ? AF_INET6 : AF_INET, SOCK_RAW, IPPROTO_RAW);
-	if (fd < 0) {
-		perror("synflood: raw socket");
-		return 1;
-	}
-	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
-	start = now_s();
-	for (uint64_t i = 0; i < o.count; i++) {
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* SYNs first, first + step, ... below o->count at o->rate / step per
+ * second. Returns how many were sent, or -1 on a send error. */
+static int64_t send_share(const struct opts *o, int fd, uint64_t first, uint64_t step,
+			  double start, struct stamp *stamps)
+{
+	uint8_t pkt[64];
+	uint64_t sent = 0, nth = 0;
+
+	for (uint64_t i = first; i < o->count; i += step, nth++) {
 		struct sockaddr_storage ss = { 0 };
 		socklen_t sl;
-		size_t len = build_packet(pkt, &o, i);
+		size_t len = build_packet(pkt, o, i);
+		uint64_t before;
 
-		if (o.v6) {
+		if (o->v6) {
 			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
 
 			s6->sin6_family = AF_INET6;
@@ -198,8 +226,8 @@ int main(int argc, char **argv)
 			memcpy(&s4->sin_addr, pkt + 16, 4);
 			sl = sizeof(*s4);
 		}
-		if (o.rate) {	/* keep to the schedule, not to the last send */
-			double due = start + (double)i / (double)o.rate;
+		if (o->rate) {	/* keep to the schedule, not to the last send */
+			double due = start + (double)nth * (double)step / (double)o->rate;
 			double wait = due - now_s();
 
 			if (wait > 0)
@@ -207,16 +235,89 @@ int main(int argc, char **argv)
 							      (long)((wait - (time_t)wait) * 1e9) },
 					  NULL);
 		}
+		before = stamps ? mono_ns() : 0;
 		if (sendto(fd, pkt, len, 0, (struct sockaddr *)&ss, sl) < 0) {
 			if (errno == ENOBUFS || errno == EAGAIN) {
-				i--;	/* queue full: try this one again */
+				i -= step;	/* queue full: try this one again */
+				nth--;
 				continue;
 			}
 			perror("synflood: sendto");
-			return 1;
+			return -1;
+		}
+		if (stamps) {
+			stamps[i].before = before;
+			stamps[i].after = mono_ns();
 		}
 		sent++;
 	}
+	return (int64_t)sent;
+}
+
+static int write_stamps(const struct opts *o, const struct stamp *stamps)
+{
+	FILE *f = fopen(o->times, "w");
+	uint8_t pkt[64];
+	char a[INET6_ADDRSTRLEN];
+
+	if (f == NULL) {
+		perror(o->times);
+		return -1;
+	}
+	for (uint64_t i = 0; i < o->count; i++) {
+		build_packet(pkt, o, i);
+		inet_ntop(o->v6 ? AF_INET6 : AF_INET, o->v6 ? pkt + 8 : pkt + 12, a, sizeof(a));
+		fprintf(f, "%llu %s %llu %llu\n", (unsigned long long)i, a,
+			(unsigned long long)stamps[i].before, (unsigned long long)stamps[i].after);
+	}
+	return fclose(f);
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	struct stamp *stamps = NULL;
+	int64_t sent = 0;
+	double start;
+	int fd, sndbuf = 4 << 20;
+
+	parse_args(argc, argv, &o);
+	fd = socket(o.v6 ? AF_INET6 : AF_INET, SOCK_RAW, IPPROTO_RAW);
+	if (fd < 0) {
+		perror("synflood: raw socket");
+		return 1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	if (o.times && (stamps = calloc(o.count ? o.count : 1, sizeof(*stamps))) == NULL) {
+		perror("synflood");
+		return 1;
+	}
+	start = now_s();
+	if (o.procs == 1) {
+		sent = send_share(&o, fd, 0, 1, start, stamps);
+		if (sent < 0)
+			return 1;
+	} else {
+		for (uint32_t k = 0; k < o.procs; k++) {
+			pid_t pid = fork();
+
+			if (pid < 0) {
+				perror("synflood: fork");
+				return 1;
+			}
+			if (pid == 0)
+				_exit(send_share(&o, fd, k, o.procs, start, NULL) < 0 ? 1 : 0);
+		}
+		for (uint32_t k = 0; k < o.procs; k++) {
+			int status;
+
+			if (wait(&status) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+				return 1;
+		}
+		sent = (int64_t)o.count;
+	}
 	printf("sent %llu SYNs in %.3f s\n", (unsigned long long)sent, now_s() - start);
+	if (stamps && write_stamps(&o, stamps) < 0)
+		return 1;
 	return 0;
 }

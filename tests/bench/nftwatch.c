@@ -1,0 +1,286 @@
+/* nftwatch: watch nftables from outside the daemon, with monotonic timestamps.
+ *
+ *   nftwatch monitor TABLE SET
+ *	Subscribe to nf_tables events (what `nft monitor` reads) and print one
+ *	line "NS ADDR" per element added to inet TABLE SET, NS being
+ *	CLOCK_MONOTONIC nanoseconds when the event was read. The kernel sends
+ *	an element-add event while it commits the batch, just before it ACKs
+ *	the batch to the daemon. Prints "ready" on stderr once subscribed;
+ *	"# overrun" if the kernel dropped events (ENOBUFS). Runs until
+ *	SIGTERM/SIGINT.
+ *
+ *   nftwatch start TABLE SET N TIMEOUT_S -- PROGRAM ARGS...
+ *	Fork and exec PROGRAM (the daemon), then poll (no subscription, so the
+ *	kernel does no extra work in the daemon's commit) for inet TABLE every
+ *	millisecond, then count SET's elements until N are there. Prints
+ *	"RESULT pid=PID table_s=S full_s=S elems=N", times from just before
+ *	the fork. PROGRAM keeps running: the caller stops it.
+ *
+ *   nftwatch count TABLE SET
+ *	Print the number of elements in the set (-1 if it does not exist).
+ *
+ * Only for the namespace lab (run it with ip netns exec). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <libnftnl/set.h>
+#include <libnftnl/table.h>
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static struct mnl_socket *open_nl(unsigned groups)
+{
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
+	int rcvbuf = 64 << 20;
+
+	if (nl == NULL || mnl_socket_bind(nl, groups, MNL_SOCKET_AUTOPID) < 0) {
+		perror("nftwatch: netlink");
+		exit(1);
+	}
+	if (setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+		       sizeof(rcvbuf)) < 0)
+		setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	return nl;
+}
+
+/* --- monitor --- */
+
+struct mon {
+	const char *table, *set;
+	uint64_t t;
+	unsigned long elems;
+};
+
+static int elem_key_cb(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	int type = mnl_attr_get_type(attr);
+
+	if (type <= NFTA_SET_ELEM_MAX)
+		tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+static void print_elem(struct mon *m, const struct nlattr *elem)
+{
+	const struct nlattr *tb[NFTA_SET_ELEM_MAX + 1] = { 0 };
+	const struct nlattr *key;
+	char buf[INET6_ADDRSTRLEN];
+
+	mnl_attr_parse_nested(elem, elem_key_cb, tb);
+	if (!tb[NFTA_SET_ELEM_KEY])
+		return;
+	key = mnl_attr_get_payload(tb[NFTA_SET_ELEM_KEY]);	/* NFTA_DATA_VALUE */
+	if (mnl_attr_get_payload_len(key) == 4)
+		inet_ntop(AF_INET, mnl_attr_get_payload(key), buf, sizeof(buf));
+	else if (mnl_attr_get_payload_len(key) == 16)
+		inet_ntop(AF_INET6, mnl_attr_get_payload(key), buf, sizeof(buf));
+	else
+		return;
+	printf("%llu %s\n", (unsigned long long)m->t, buf);
+	m->elems++;
+}
+
+static int setelem_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct mon *m = data;
+	const struct nlattr *tb[NFTA_SET_ELEM_LIST_MAX + 1] = { 0 };
+	const struct nlattr *attr, *nest;
+
+	if (nlh->nlmsg_type != (NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWSETELEM))
+		return MNL_CB_OK;
+	mnl_attr_for_each(attr, nlh, sizeof(struct nfgenmsg)) {
+		int type = mnl_attr_get_type(attr);
+
+		if (type <= NFTA_SET_ELEM_LIST_MAX)
+			tb[type] = attr;
+	}
+	if (!tb[NFTA_SET_ELEM_LIST_TABLE] || !tb[NFTA_SET_ELEM_LIST_SET] ||
+	    !tb[NFTA_SET_ELEM_LIST_ELEMENTS] ||
+	    strcmp(mnl_attr_get_str(tb[NFTA_SET_ELEM_LIST_TABLE]), m->table) != 0 ||
+	    strcmp(mnl_attr_get_str(tb[NFTA_SET_ELEM_LIST_SET]), m->set) != 0)
+		return MNL_CB_OK;
+	mnl_attr_for_each_nested(nest, tb[NFTA_SET_ELEM_LIST_ELEMENTS])
+		print_elem(m, nest);
+	return MNL_CB_OK;
+}
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static int monitor(const char *table, const char *set)
+{
+	struct mnl_socket *nl = open_nl(1u << (NFNLGRP_NFTABLES - 1));
+	static char buf[1 << 20];
+	struct mon m = { table, set, 0, 0 };
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	fprintf(stderr, "ready\n");
+	while (!stop) {
+		ssize_t r = recv(mnl_socket_get_fd(nl), buf, sizeof(buf), 0);
+
+		m.t = now_ns();
+		if (r < 0) {
+			if (errno == ENOBUFS)
+				printf("# overrun\n");
+			else if (errno != EINTR)
+				break;
+			continue;
+		}
+		mnl_cb_run(buf, (size_t)r, 0, 0, setelem_cb, &m);
+	}
+	mnl_socket_close(nl);
+	return 0;
+}
+
+/* --- polling --- */
+
+static uint32_t seq = 1;
+
+/* 1 exists, 0 does not. */
+static int table_exists(struct mnl_socket *nl, const char *table)
+{
+	char buf[8192];
+	struct nftnl_table *t = nftnl_table_alloc();
+	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_INET, 0, seq);
+	ssize_t r;
+	int rc;
+
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, table);
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	nftnl_table_free(t);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return 0;
+	r = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+	rc = r > 0 ? mnl_cb_run(buf, (size_t)r, seq, mnl_socket_get_portid(nl), NULL, NULL) : -1;
+	seq++;
+	return rc >= 0;
+}
+
+static int count_cb(const struct nlmsghdr *nlh, void *data)
+{
+	long *n = data;
+	const struct nlattr *attr, *nest;
+
+	mnl_attr_for_each(attr, nlh, sizeof(struct nfgenmsg)) {
+		if (mnl_attr_get_type(attr) != NFTA_SET_ELEM_LIST_ELEMENTS)
+			continue;
+		mnl_attr_for_each_nested(nest, attr)
+			(*n)++;
+	}
+	return MNL_CB_OK;
+}
+
+/* Elements in the set, or -1 if it does not exist. */
+static long count_elems(struct mnl_socket *nl, const char *table, const char *set)
+{
+	static char buf[1 << 20];
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_INET,
+						     NLM_F_DUMP | NLM_F_ACK, seq);
+	uint32_t portid = mnl_socket_get_portid(nl);
+	long n = 0;
+	int rc;
+
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, table);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, set);
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return -1;
+	do {
+		ssize_t r = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+
+		if (r <= 0)
+			return -1;
+		rc = mnl_cb_run(buf, (size_t)r, seq, portid, count_cb, &n);
+	} while (rc > 0);
+	seq++;
+	return rc < 0 ? -1 : n;
+}
+
+static int start(const char *table, const char *set, long want, double timeout_s, char **argv)
+{
+	struct mnl_socket *nl = open_nl(0);
+	uint64_t t0 = now_ns(), t_table = 0, t_full = 0, deadline;
+	long n = -1;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0) {
+		perror("nftwatch: fork");
+		return 1;
+	}
+	if (pid == 0) {
+		execvp(argv[0], argv);
+		perror("nftwatch: exec");
+		_exit(127);
+	}
+	deadline = t0 + (uint64_t)(timeout_s * 1e9);
+	while (now_ns() < deadline) {
+		if (!t_table) {
+			if (table_exists(nl, table))
+				t_table = now_ns();
+			else {
+				usleep(1000);
+				continue;
+			}
+		}
+		n = count_elems(nl, table, set);
+		if (n >= want) {
+			t_full = now_ns();
+			break;
+		}
+		usleep(10000);
+	}
+	printf("RESULT pid=%d table_s=%.4f full_s=%.4f elems=%ld\n", (int)pid,
+	       t_table ? (double)(t_table - t0) / 1e9 : -1.0,
+	       t_full ? (double)(t_full - t0) / 1e9 : -1.0, n);
+	mnl_socket_close(nl);
+	return t_full ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 4 && strcmp(argv[1], "monitor") == 0)
+		return monitor(argv[2], argv[3]);
+	if (argc == 4 && strcmp(argv[1], "count") == 0) {
+		struct mnl_socket *nl = open_nl(0);
+
+		printf("%ld\n", count_elems(nl, argv[2], argv[3]));
+		return 0;
+	}
+	if (argc >= 8 && strcmp(argv[1], "start") == 0 && strcmp(argv[6], "--") == 0)
+		return start(argv[2], argv[3], strtol(argv[4], NULL, 10), strtod(argv[5], NULL),
+			     argv + 7);
+	fprintf(stderr, "usage: nftwatch monitor TABLE SET | count TABLE SET |\n"
+			"       start TABLE SET N TIMEOUT_S -- PROGRAM ARGS...\n");
+	return 2;
+}
