@@ -32,7 +32,20 @@ LIB_OBJS = $(LIB_SRCS:%=$(O)/nflogd/%.o)
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 TOOLS    := synflood
 
-.PHONY: all deps check unit integration valgrind demo bench clean clang
+.PHONY: all deps check unit integration deploy valgrind demo bench install uninstall clean clang
+# make install [DESTDIR=...] [PREFIX=/usr] [sysconfdir=/etc] [CLEAROS=1]
+PREFIX     ?= /usr
+sysconfdir ?= /etc
+INSTALL    ?= install
+SBINDIR     = $(DESTDIR)$(PREFIX)/sbin
+BINDIR      = $(DESTDIR)$(PREFIX)/bin
+MANDIR      = $(DESTDIR)$(PREFIX)/share/man
+UNITDIR     = $(DESTDIR)$(PREFIX)/lib/systemd/system
+TMPFILESDIR = $(DESTDIR)$(PREFIX)/lib/tmpfiles.d
+COMPLDIR    = $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+CONFDIR     = $(DESTDIR)$(sysconfdir)/nflogd
+CLEAROSDIR  = $(DESTDIR)$(sysconfdir)/clearos/firewall.d
+
 # Keep the objects of pattern rules (test and tool objects) between runs.
 .SECONDARY:
 
@@ -68,9 +81,14 @@ unit: $(UNIT_TESTS:%=$(B)/tests/unit/%)
 integration: all
 	@tests/integration/run.sh $(B)
 
+# Deployment: make install into a DESTDIR, the installed programs run in
+# the lab; the ClearOS firewall snippet sourced in a lab gateway.
+deploy: all
+	@tests/deploy/run.sh $(B)
+
 check: deps
 	@$(MAKE) --no-print-directory all unit
-	@$(MAKE) --no-print-directory integration
+	@$(MAKE) --no-print-directory integration deploy
 
 # The daemon under valgrind in the lab: the functional tests (timing ones
 # cannot hold at valgrind's speed); any error or leak fails the test.
@@ -91,6 +109,32 @@ bench: deps
 # Both compilers must stay warning-free.
 clang:
 	@$(MAKE) --no-print-directory CC=clang B=build/clang CFLAGS="-O2 -g -Werror" all
+
+install: $(B)/nflogd $(B)/nflogctl
+	$(INSTALL) -d $(SBINDIR) $(BINDIR) $(MANDIR)/man5 $(MANDIR)/man8 $(UNITDIR) \
+		$(TMPFILESDIR) $(COMPLDIR) $(CONFDIR)
+	$(INSTALL) -m 0755 $(B)/nflogd $(SBINDIR)/nflogd
+	$(INSTALL) -m 0755 $(B)/nflogctl $(BINDIR)/nflogctl
+	$(INSTALL) -m 0644 man/nflogd.8 man/nflogctl.8 $(MANDIR)/man8/
+	$(INSTALL) -m 0644 man/nflogd.conf.5 $(MANDIR)/man5/
+	sed 's|/usr/sbin/nflogd|$(PREFIX)/sbin/nflogd|' etc/nflogd.service >$(UNITDIR)/nflogd.service
+	chmod 0644 $(UNITDIR)/nflogd.service
+	$(INSTALL) -m 0644 etc/nflogd.tmpfiles $(TMPFILESDIR)/nflogd.conf
+	$(INSTALL) -m 0644 etc/nflogctl.bash-completion $(COMPLDIR)/nflogctl
+	# An administrator's config and whitelist are never overwritten.
+	[ -e $(CONFDIR)/nflogd.conf ] || $(INSTALL) -m 0644 etc/nflogd.conf $(CONFDIR)/nflogd.conf
+	[ -e $(CONFDIR)/whitelist ] || $(INSTALL) -m 0644 etc/whitelist $(CONFDIR)/whitelist
+ifeq ($(CLEAROS),1)
+	$(INSTALL) -d $(CLEAROSDIR)
+	$(INSTALL) -m 0755 rules/90-nflogd $(CLEAROSDIR)/90-nflogd
+endif
+
+# Leaves the config and whitelist: they are the administrator's.
+uninstall:
+	rm -f $(SBINDIR)/nflogd $(BINDIR)/nflogctl $(MANDIR)/man8/nflogd.8 \
+		$(MANDIR)/man8/nflogctl.8 $(MANDIR)/man5/nflogd.conf.5 \
+		$(UNITDIR)/nflogd.service $(TMPFILESDIR)/nflogd.conf $(COMPLDIR)/nflogctl \
+		$(CLEAROSDIR)/90-nflogd
 
 clean:
 	rm -rf build

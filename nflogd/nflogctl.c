@@ -465,7 +465,12 @@ static void print_human(int argc, char **argv, const struct reply_view *v)
 	else if (!strcmp(cmd, "block")) {
 		char exp[32];
 
-		printf("blocked %s for %s\n", argv[1], v->n ? expires(&v->r[0], exp, sizeof(exp)) : "?");
+		const char *e = v->n ? expires(&v->r[0], exp, sizeof(exp)) : "?";
+
+		if (strcmp(e, "never") == 0)
+			printf("blocked %s until unblocked\n", argv[1]);
+		else
+			printf("blocked %s for %s\n", argv[1], e);
 	} else if (!strcmp(cmd, "unblock"))
 		printf("unblocked %s host(s)\n", v->n ? or_dash(get(&v->r[0], "count")) : "0");
 	else

@@ -4,7 +4,7 @@
 set -eu
 
 pkgs="build-essential clang pkg-config libmnl-dev libnetfilter-log-dev libnftnl-dev
-      libcmocka-dev nftables iproute2 python3 valgrind $*"
+      libcmocka-dev nftables iproute2 iptables python3 valgrind mandoc bc $*"
 
 missing=""
 for p in $pkgs; do

@@ -134,7 +134,7 @@ t_absent_config_adds_nothing() {
 
 t_nflogd_absent_adds_nothing() {
 	printf 'install_rules = no\n' >"$CONF"
-	local out; out=$(fw ipv4 lo NFLOGD_BIN=$TMP/none)
+	local out; out=$(fw ipv4 lo NFLOGD_BIN="$TMP/none")
 	claim "returned 0" has "$out" "rc=0" &&
 	claim "no rule" [ "$(count_rules)" = 0 ]
 }
@@ -242,7 +242,8 @@ t_lab_events_reach_daemon_and_block() {
 	claim "events reached the daemon" grep -q "stopped: [1-9][0-9]* events" "$LAB_DIR/daemon.log" &&
 	claim "$bot blocked" grep -q "block $bot .*conns 21/60s" "$LAB_DIR/daemon.log" &&
 	claim "$bot6 blocked" grep -q "block $bot6 .*conns 21/60s" "$LAB_DIR/daemon.log" &&
-	claim "nflogctl list shows both" contains "$ctl" "$bot" && contains "$ctl" "$bot6" &&
+	claim "nflogctl list shows $bot" contains "$ctl" "$bot" &&
+	claim "nflogctl list shows $bot6" contains "$ctl" "$bot6" &&
 	claim "the IPv4 block held: at most threshold+2 = 22 SYNs passed" [ "$reached" -le 22 ] &&
 	claim "the IPv6 block held: at most threshold+2 = 22 SYNs passed" [ "$reached6" -le 22 ]
 }
