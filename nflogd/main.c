@@ -12,6 +12,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "notify.h"
 #include "privdrop.h"
 #include "whitelist.h"
 
@@ -62,9 +63,11 @@ static bool on_signal(struct nflogd *d, int sfd)
 	while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 		switch (si.ssi_signo) {
 		case SIGHUP:
+			notify_systemd("RELOADING=1");
 			if (daemon_reload(d, err, sizeof(err)) < 0)
 				log_warnx("reload refused, keeping the settings in force: %s", err);
 			daemon_flush(d);
+			notify_systemd("READY=1");
 			break;
 		case SIGCHLD:
 			daemon_on_child(d);
@@ -116,6 +119,8 @@ int main(int argc, char **argv)
 			fatalx("daemon: %s", strerror(errno));
 		log_init("nflogd", false, verbose);
 	}
+	/* The table exists now: under systemd, "started" means "blocking". */
+	notify_systemd("READY=1");
 
 	while (running) {
 		struct epoll_event evs[16];
@@ -148,6 +153,7 @@ int main(int argc, char **argv)
 		}
 		daemon_on_timer(&d);
 	}
+	notify_systemd("STOPPING=1");
 	daemon_stop(&d);
 	return 0;
 }
