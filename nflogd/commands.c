@@ -30,6 +30,15 @@ static void put_identity(struct nflogd *d, struct reply *r, const struct addr *a
 		reply_str(r, "hostname", l->hostname);
 }
 
+/* "expires_in" seconds (rounded up), or "expires" never. */
+static void put_expiry(struct nflogd *d, struct reply *r, const struct offender *o)
+{
+	if (o->expires_ms == POLICY_NO_EXPIRY)
+		reply_str(r, "expires", "never");
+	else
+		reply_num(r, "expires_in", (int64_t)((o->expires_ms - d->now_ms + 999) / 1000));
+}
+
 static void put_block(struct nflogd *d, struct reply *r, const struct offender *o)
 {
 	char a[ADDR_STRLEN];
@@ -37,10 +46,7 @@ static void put_block(struct nflogd *d, struct reply *r, const struct offender *
 	reply_str(r, "addr", addr_format(&o->addr, a));
 	put_identity(d, r, &o->addr, o->has_mac ? &o->mac : NULL);
 	reply_num(r, "since", daemon_wall(d, o->since_ms));
-	if (o->expires_ms == POLICY_NO_EXPIRY)
-		reply_str(r, "expires", "never");
-	else
-		reply_num(r, "expires_in", (int64_t)((o->expires_ms - d->now_ms + 999) / 1000));
+	put_expiry(d, r, o);
 	reply_num(r, "conns", o->conns);
 	reply_num(r, "dsts", o->dsts);
 	reply_num(r, "offence", o->offences);
@@ -202,10 +208,7 @@ static void cmd_show(struct nflogd *d, char **w, int n, struct reply *r)
 				 o->dsts, d->cfg.min_destinations);
 		reply_str(r, "why", why);
 		reply_num(r, "since", daemon_wall(d, o->since_ms));
-		if (o->expires_ms == POLICY_NO_EXPIRY)
-			reply_str(r, "expires", "never");
-		else
-			reply_num(r, "expires_in", (int64_t)((o->expires_ms - d->now_ms + 999) / 1000));
+		put_expiry(d, r, o);
 		reply_num(r, "conns", o->conns);
 		reply_num(r, "dsts", o->dsts);
 		reply_str(r, "reason", o->reason == REASON_MANUAL ? "manual" : "auto");

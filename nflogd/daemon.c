@@ -30,57 +30,66 @@ uint64_t monotonic_ms(void)
 
 /* --- queued kernel changes --- */
 
+static bool grow(struct nft_block_elem **list, size_t *cap)
+{
+	size_t n = *cap ? *cap * 2 : 64;
+	struct nft_block_elem *p = realloc(*list, n * sizeof(*p));
+
+	if (p == NULL)
+		return false;
+	*list = p;
+	*cap = n;
+	return true;
+}
+
 static void queue(struct nflogd *d, bool add, const struct addr *a, uint64_t timeout_ms)
 {
-	struct nft_block_elem **list = add ? &d->pending_add : &d->pending_del;
-	size_t *n = add ? &d->nadd : &d->ndel;
+	struct pending *q = add ? &d->adds : &d->dels;
 
 	if (d->dry_run)
 		return;
-	if (*n == d->pending_cap) {
-		/* Grows only when blocks pile up in one wake-up; reused after. */
-		size_t cap = d->pending_cap ? d->pending_cap * 2 : 64;
-		struct nft_block_elem *pa = realloc(d->pending_add, cap * sizeof(*pa));
-
-		if (pa)
-			d->pending_add = pa;
-		struct nft_block_elem *pd = realloc(d->pending_del, cap * sizeof(*pd));
-
-		if (pd)
-			d->pending_del = pd;
-		if (pa == NULL || pd == NULL) {
-			log_warnx("out of memory queueing a kernel change; flushing now");
+	/* Deletions go out before additions: an add still queued for the
+	 * same host is withdrawn, so "block, then release" in one wake-up
+	 * does not end with the host in the kernel. */
+	if (!add)
+		for (size_t i = 0; i < d->adds.n; i++)
+			if (addr_equal(&d->adds.v[i].addr, a))
+				d->adds.v[i--] = d->adds.v[--d->adds.n];
+	/* Grows only when changes pile up in one wake-up; reused after. */
+	if (q->n == q->cap && !grow(&q->v, &q->cap)) {
+		log_warnx("out of memory queueing a kernel change; sending what is queued");
+		daemon_flush(d);
+		if (q->cap == 0)
 			return;
-		}
-		d->pending_cap = cap;
-		list = add ? &d->pending_add : &d->pending_del;
 	}
-	(*list)[*n].addr = *a;
-	(*list)[*n].timeout_ms = timeout_ms;
-	(*n)++;
+	q->v[q->n].addr = *a;
+	q->v[q->n].timeout_ms = timeout_ms;
+	q->n++;
 }
 
 void daemon_flush(struct nflogd *d)
 {
 	int rc;
 
-	if (d->ndel) {
-		rc = nft_blocks(&d->nft, d->cfg.table, false, d->pending_del, d->ndel);
+	/* Deletions first (see queue()): unblocked and blocked again in one
+	 * wake-up ends blocked. */
+	if (d->dels.n) {
+		rc = nft_blocks(&d->nft, d->cfg.table, false, d->dels.v, d->dels.n);
 		if (rc < 0) {
 			d->stats.kernel_errors++;
-			log_warnx("removing %zu blocks from the kernel failed: %s", d->ndel,
+			log_warnx("removing %zu blocks from the kernel failed: %s", d->dels.n,
 				  d->nft.err);
 		}
-		d->ndel = 0;
+		d->dels.n = 0;
 	}
-	if (d->nadd) {
-		rc = nft_blocks(&d->nft, d->cfg.table, true, d->pending_add, d->nadd);
+	if (d->adds.n) {
+		rc = nft_blocks(&d->nft, d->cfg.table, true, d->adds.v, d->adds.n);
 		if (rc < 0) {
 			d->stats.kernel_errors++;
-			log_warnx("adding %zu blocks to the kernel failed: %s", d->nadd,
+			log_warnx("adding %zu blocks to the kernel failed: %s", d->adds.n,
 				  d->nft.err);
 		}
-		d->nadd = 0;
+		d->adds.n = 0;
 	}
 }
 

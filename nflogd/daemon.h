@@ -66,8 +66,10 @@ struct nflogd {
 	uint64_t last_housekeeping_ms;
 	uint64_t lost_reported;		/* intake loss already logged */
 	/* Kernel changes decided while draining, sent as one batch after. */
-	struct nft_block_elem *pending_add, *pending_del;
-	size_t nadd, ndel, pending_cap;
+	struct pending {
+		struct nft_block_elem *v;
+		size_t n, cap;
+	} adds, dels;
 	struct event_stats stats;
 };
 

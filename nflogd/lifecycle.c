@@ -65,7 +65,7 @@ static int install_table(struct nflogd *d)
 	ruleset_of(d);
 	rc = nft_install(&d->nft, &d->rs, &d->wl, blocks, n);
 	free(blocks);
-	d->ndel = d->nadd = 0;	/* the table now holds exactly the policy's blocks */
+	d->dels.n = d->adds.n = 0;	/* the table now holds exactly the policy's blocks */
 	if (rc < 0)
 		log_warnx("installing table inet %s failed: %s", d->cfg.table, d->nft.err);
 	else if (!d->nft.timeouts)
@@ -376,6 +376,6 @@ void daemon_stop(struct nflogd *d)
 	whitelist_free(&d->wl);
 	leases_free(&d->leases);
 	free(d->recent);
-	free(d->pending_add);
-	free(d->pending_del);
+	free(d->adds.v);
+	free(d->dels.v);
 }

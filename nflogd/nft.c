@@ -167,30 +167,12 @@ static int commit_blocks(struct nft *n, const char *table, bool add,
 			 const struct nft_block_elem *elems, size_t nelems)
 {
 	struct nft_batch b;
-	struct nft_block_elem *v4 = malloc(nelems * sizeof(*v4));
-	struct nft_block_elem *v6 = malloc(nelems * sizeof(*v6));
-	size_t n4 = 0, n6 = 0;
-	int rc = -ENOMEM;
+	int rc;
 
-	if (v4 && v6) {
-		for (size_t i = 0; i < nelems; i++) {
-			struct nft_block_elem e = elems[i];
-
-			if (!n->timeouts)
-				e.timeout_ms = 0;
-			if (addr_is_v4(&e.addr))
-				v4[n4++] = e;
-			else
-				v6[n6++] = e;
-		}
-		nft_batch_new(n, &b);
-		nft_batch_put_blocks(&b, table, true, add, v4, n4);
-		nft_batch_put_blocks(&b, table, false, add, v6, n6);
-		rc = nft_commit(n, &b);
-		nft_batch_free(&b);
-	}
-	free(v4);
-	free(v6);
+	nft_batch_new(n, &b);
+	nft_batch_put_blocks(&b, table, add, n->timeouts, elems, nelems);
+	rc = nft_commit(n, &b);
+	nft_batch_free(&b);
 	return rc;
 }
 

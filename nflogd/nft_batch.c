@@ -304,8 +304,9 @@ static void put_macs(struct nft_batch *b, const char *table, const struct whitel
 	chunk_flush(&c);
 }
 
-void nft_batch_put_blocks(struct nft_batch *b, const char *table, bool v4, bool add,
-			  const struct nft_block_elem *elems, size_t n)
+/* One family's elements of a block list. */
+static void put_family_blocks(struct nft_batch *b, const char *table, bool v4, bool add,
+			      bool timeouts, const struct nft_block_elem *elems, size_t n)
 {
 	struct chunker c = { b, table, v4 ? "blocked4" : "blocked6",
 			     add ? (v4 ? "add block to blocked4" : "add block to blocked6")
@@ -313,9 +314,17 @@ void nft_batch_put_blocks(struct nft_batch *b, const char *table, bool v4, bool 
 			     v4 ? SET_BLOCKED4 : SET_BLOCKED6, add, NULL, 0 };
 
 	for (size_t i = 0; i < n; i++)
-		chunk_add(&c, elems[i].addr.b + (v4 ? 12 : 0), v4 ? 4 : 16, 0,
-			  add ? elems[i].timeout_ms : 0);
+		if (addr_is_v4(&elems[i].addr) == v4)
+			chunk_add(&c, elems[i].addr.b + (v4 ? 12 : 0), v4 ? 4 : 16, 0,
+				  add && timeouts ? elems[i].timeout_ms : 0);
 	chunk_flush(&c);
+}
+
+void nft_batch_put_blocks(struct nft_batch *b, const char *table, bool add, bool timeouts,
+			  const struct nft_block_elem *elems, size_t n)
+{
+	put_family_blocks(b, table, true, add, timeouts, elems, n);
+	put_family_blocks(b, table, false, add, timeouts, elems, n);
 }
 
 /* --- rules --- */
@@ -556,10 +565,6 @@ void nft_batch_put_ruleset(struct nft_batch *b, const struct nft_ruleset *rs,
 			   const struct whitelist *wl, const struct nft_block_elem *blocks,
 			   size_t nblocks)
 {
-	struct nft_block_elem *v4 = calloc(nblocks ? nblocks : 1, sizeof(*v4));
-	struct nft_block_elem *v6 = calloc(nblocks ? nblocks : 1, sizeof(*v6));
-	size_t n4 = 0, n6 = 0;
-
 	/* Replace a table left by an earlier run in the same step. */
 	put_table(b, rs->table, NFT_MSG_NEWTABLE);
 	put_table(b, rs->table, NFT_MSG_DELTABLE);
@@ -574,24 +579,7 @@ void nft_batch_put_ruleset(struct nft_batch *b, const struct nft_ruleset *rs,
 	put_ranges(b, rs->table, wl, true);
 	put_ranges(b, rs->table, wl, false);
 	put_macs(b, rs->table, wl);
-	if (v4 == NULL || v6 == NULL) {
-		b->failed = true;
-	} else {
-		for (size_t i = 0; i < nblocks; i++) {
-			struct nft_block_elem e = blocks[i];
-
-			if (!rs->timeouts)
-				e.timeout_ms = 0;
-			if (addr_is_v4(&e.addr))
-				v4[n4++] = e;
-			else
-				v6[n6++] = e;
-		}
-		nft_batch_put_blocks(b, rs->table, true, true, v4, n4);
-		nft_batch_put_blocks(b, rs->table, false, true, v6, n6);
-	}
+	nft_batch_put_blocks(b, rs->table, true, rs->timeouts, blocks, nblocks);
 	put_chain(b, rs->table);
 	put_rules(b, rs);
-	free(v4);
-	free(v6);
 }

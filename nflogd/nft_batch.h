@@ -63,10 +63,9 @@ void nft_batch_put_ruleset(struct nft_batch *b, const struct nft_ruleset *rs,
 			   const struct whitelist *wl, const struct nft_block_elem *blocks,
 			   size_t nblocks);
 void nft_batch_put_table_delete(struct nft_batch *b, const char *table);
-/* Add or delete block elements (all of one family per call: v4 or v6).
- * Timeouts go out as given: zero them when the table was installed with
- * rs.timeouts false, or the kernel refuses the batch (EINVAL). */
-void nft_batch_put_blocks(struct nft_batch *b, const char *table, bool v4, bool add,
+/* Add or delete block elements, IPv4 and IPv6 alike. Timeouts go out only
+ * with add and timeouts (a set made without the timeout flag refuses them). */
+void nft_batch_put_blocks(struct nft_batch *b, const char *table, bool add, bool timeouts,
 			  const struct nft_block_elem *elems, size_t n);
 
 #endif

@@ -568,6 +568,21 @@ t_max_blocked_cap() {
 	claim "with only permanent blocks, a new one is refused and logged" logged "cannot block 192.0.2.11: max_blocked 3 reached"
 }
 
+t_cap_release_in_one_wakeup() {
+	# Two bots in one burst with room for one block: they push each other
+	# out; whatever order the wake-ups take, the kernel must end up holding
+	# exactly the daemon's one block (a release queued in the same wake-up
+	# as its block must withdraw the add).
+	write_conf "$CONF" threshold=2 max_blocked=1
+	daemon_start "$CONF" || return 1
+	in_lan "$SYNFLOOD" -s 192.0.2.10 -S 2 -d 203.0.113.1 -D 5 -c 12 -r 0 >/dev/null
+	sleep 0.3
+	local n; n=$(blocked_elems blocked4 | wc -l)
+	echo "    blocked4 holds: $(blocked_elems blocked4 | paste -sd' '); $(grep -c '^block' "$LAB_DIR/daemon.log") blocks logged"
+	claim "exactly one element in the kernel" [ "$n" = 1 ] &&
+	claim "the daemon agrees" [ "$(ctl --json list | json_get 'j["blocked"][0]["addr"]')" = "$(blocked_elems blocked4)" ]
+}
+
 t_daemon_expires_without_set_timeouts() {
 	write_conf "$CONF" set_timeouts=no block_time=2s block_time_max=1m
 	daemon_start "$CONF" || return 1
@@ -609,7 +624,7 @@ ALL="t_normal_host_not_blocked t_spam_bot_blocked t_spam_bot_fast_blocked
      t_ctl_corrupt_state_moved_aside t_on_block_program
      t_table_restored_after_flush t_overrun_counted_exactly t_hostile_control_clients
      t_least_privilege t_spoofed_flood_bounded t_max_blocked_cap
-     t_daemon_expires_without_set_timeouts t_systemd_notify_ready"
+     t_daemon_expires_without_set_timeouts t_systemd_notify_ready t_cap_release_in_one_wakeup"
 
 passed=0; failed=0
 for t in ${*:-$ALL}; do

@@ -1052,7 +1052,7 @@ static void check_put_blocks(struct fx *f, bool v4, bool add, size_t n)
 		parse_block(&f->blocks[i], text, 1000 * (i + 1));
 	}
 	nft_batch_begin(&f->b);
-	nft_batch_put_blocks(&f->b, "nflogd", v4, add, f->blocks, n);
+	nft_batch_put_blocks(&f->b, "nflogd", add, true, f->blocks, n);
 	nft_batch_end(&f->b);
 	parse_batch(f);
 	check_framing(f);
@@ -1177,6 +1177,30 @@ static void test_labels(void **state)
 	assert_string_equal(nft_batch_label(&f->b, 0), "batch");
 }
 
+/* One call takes both families, in order, and leaves timeouts out when
+ * the sets were made without them. */
+static void test_blocks_mixed_families_without_timeouts(void **state)
+{
+	struct fx *f = *state;
+	struct nft_block_elem blocks[3];
+
+	parse_block(&blocks[0], "203.0.113.1", 5000);
+	parse_block(&blocks[1], "2001:db8::1", 5000);
+	parse_block(&blocks[2], "203.0.113.2", 5000);
+	nft_batch_begin(&f->b);
+	nft_batch_put_blocks(&f->b, "nflogd", true, false, blocks, 3);
+	nft_batch_end(&f->b);
+	parse_batch(f);
+	check_framing(f);
+	assert_int_equal(collect_elems(f, NFT_MSG_NEWSETELEM, "blocked4", SET_BLOCKED4), 1);
+	assert_int_equal(f->ne, 2);
+	assert_elem(&f->e[0], "203.0.113.1", false);
+	assert_elem(&f->e[1], "203.0.113.2", false);
+	assert_int_equal(collect_elems(f, NFT_MSG_NEWSETELEM, "blocked6", SET_BLOCKED6), 1);
+	assert_int_equal(f->ne, 1);
+	assert_elem(&f->e[0], "2001:db8::1", false);
+}
+
 static void test_labels_blocks(void **state)
 {
 	struct fx *f = *state;
@@ -1186,7 +1210,7 @@ static void test_labels_blocks(void **state)
 	parse_block(&blocks[1], "2001:db8::1", 0);
 	nft_batch_begin(&f->b);
 	nft_batch_put_blocks(&f->b, "nflogd", true, true, &blocks[0], 1);
-	nft_batch_put_blocks(&f->b, "nflogd", false, false, &blocks[1], 1);
+	nft_batch_put_blocks(&f->b, "nflogd", false, true, &blocks[1], 1);
 	nft_batch_end(&f->b);
 	parse_batch(f);
 	check_framing(f);
@@ -1241,6 +1265,7 @@ int main(void)
 		T(test_put_blocks_none),
 		T(test_table_delete),
 		T(test_labels),
+		T(test_blocks_mixed_families_without_timeouts),
 		T(test_labels_blocks),
 		T(test_seq_continues),
 #undef T
