@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -14,11 +13,6 @@
 #include "hook.h"
 #include "log.h"
 #include "packet.h"
-
-/* Messages the kernel gathers before it sends a datagram. 1: every event at
- * once, without waiting for the flush timer's next tick (up to 4 ms at
- * HZ=250, 4 more SYNs of a bot at 1000/s). */
-#define INTAKE_QTHRESHOLD 1
 
 uint64_t monotonic_ms(void)
 {
@@ -111,7 +105,8 @@ int64_t daemon_wall(const struct nflogd *d, uint64_t mono_ms)
 
 	(void)d;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec - (int64_t)((monotonic_ms() - mono_ms) / 1000);
+	/* Signed: mono_ms may lie ahead (an expiry). */
+	return (int64_t)ts.tv_sec + ((int64_t)mono_ms - (int64_t)monotonic_ms()) / 1000;
 }
 
 bool daemon_whitelisted(const struct nflogd *d, const struct addr *a, const struct mac *mac)
@@ -221,11 +216,12 @@ struct offender *daemon_block(struct nflogd *d, const struct addr *a, const stru
 			      enum block_reason reason, uint64_t duration_ms, uint32_t conns,
 			      uint32_t dsts)
 {
-	struct offender released;
-	struct offender *o = policy_block(d->policy, a, mac, d->now_ms, reason, duration_ms,
-					  conns, dsts, &released);
+	struct offender released, *o = policy_find(d->policy, a);
 	char text[ADDR_STRLEN];
 
+	if (o && o->blocked)
+		return o;	/* already: nothing changes */
+	o = policy_block(d->policy, a, mac, d->now_ms, reason, duration_ms, conns, dsts, &released);
 	if (released.blocked) {
 		queue(d, false, &released.addr, 0);
 		d->stats.unblocks++;

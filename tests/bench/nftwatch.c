@@ -1,6 +1,6 @@
 /* nftwatch: watch nftables from outside the daemon, with monotonic timestamps.
  *
- *   nftwatch monitor TABLE SET
+ *   nftwatch monitor TABLE SET [TABLE SET...]
  *	Subscribe to nf_tables events (what `nft monitor` reads) and print one
  *	line "NS ADDR" per element added to inet TABLE SET, NS being
  *	CLOCK_MONOTONIC nanoseconds when the event was read. The kernel sends
@@ -13,11 +13,22 @@
  *	Fork and exec PROGRAM (the daemon), then poll (no subscription, so the
  *	kernel does no extra work in the daemon's commit) for inet TABLE every
  *	millisecond, then count SET's elements until N are there. Prints
- *	"RESULT pid=PID table_s=S full_s=S elems=N", times from just before
- *	the fork. PROGRAM keeps running: the caller stops it.
+ *	"RESULT pid=PID table_s=S first_count=N full_s=S elems=N", times from
+ *	just before the fork; first_count is the count read right after the
+ *	table appeared (a dump of 100k elements itself takes a good part of a
+ *	second, so full_s is late by that much). PROGRAM keeps running: the
+ *	caller stops it.
  *
  *   nftwatch count TABLE SET
  *	Print the number of elements in the set (-1 if it does not exist).
+ *
+ *   nftwatch probe TABLE SET N INTERVAL_MS
+ *	The reference for block latency: add N elements 198.19.200.0, .1, ...
+ *	to inet TABLE SET (an ipv4_addr set), one batch each, INTERVAL_MS
+ *	apart, as the daemon adds a block (libnftnl batch, wait for the ACK).
+ *	Prints "NS ADDR ACK_NS" per element: the time just before the send and
+ *	when the ACK was read. Joined with a running monitor's lines it gives
+ *	the kernel's commit + event + watcher wake-up, without the daemon.
  *
  * Only for the namespace lab (run it with ip netns exec). */
 #include <arpa/inet.h>
@@ -36,6 +47,8 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
+#include <libnftnl/batch.h>
+#include <libnftnl/common.h>
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
 
@@ -65,10 +78,19 @@ static struct mnl_socket *open_nl(unsigned groups)
 /* --- monitor --- */
 
 struct mon {
-	const char *table, *set;
+	char **pairs;		/* TABLE SET TABLE SET ... */
+	int npairs;
 	uint64_t t;
 	unsigned long elems;
 };
+
+static bool watched(const struct mon *m, const char *table, const char *set)
+{
+	for (int i = 0; i < m->npairs; i++)
+		if (strcmp(m->pairs[2 * i], table) == 0 && strcmp(m->pairs[2 * i + 1], set) == 0)
+			return true;
+	return false;
+}
 
 static int elem_key_cb(const struct nlattr *attr, void *data)
 {
@@ -116,8 +138,8 @@ static int setelem_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	if (!tb[NFTA_SET_ELEM_LIST_TABLE] || !tb[NFTA_SET_ELEM_LIST_SET] ||
 	    !tb[NFTA_SET_ELEM_LIST_ELEMENTS] ||
-	    strcmp(mnl_attr_get_str(tb[NFTA_SET_ELEM_LIST_TABLE]), m->table) != 0 ||
-	    strcmp(mnl_attr_get_str(tb[NFTA_SET_ELEM_LIST_SET]), m->set) != 0)
+	    !watched(m, mnl_attr_get_str(tb[NFTA_SET_ELEM_LIST_TABLE]),
+		     mnl_attr_get_str(tb[NFTA_SET_ELEM_LIST_SET])))
 		return MNL_CB_OK;
 	mnl_attr_for_each_nested(nest, tb[NFTA_SET_ELEM_LIST_ELEMENTS])
 		print_elem(m, nest);
@@ -132,11 +154,11 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static int monitor(const char *table, const char *set)
+static int monitor(char **pairs, int npairs)
 {
 	struct mnl_socket *nl = open_nl(1u << (NFNLGRP_NFTABLES - 1));
 	static char buf[1 << 20];
-	struct mon m = { table, set, 0, 0 };
+	struct mon m = { pairs, npairs, 0, 0 };
 	struct sigaction sa = { .sa_handler = on_signal };
 
 	sigaction(SIGTERM, &sa, NULL);
@@ -230,7 +252,7 @@ static int start(const char *table, const char *set, long want, double timeout_s
 {
 	struct mnl_socket *nl = open_nl(0);
 	uint64_t t0 = now_ns(), t_table = 0, t_full = 0, deadline;
-	long n = -1;
+	long n = -1, first = -1;
 	pid_t pid;
 
 	pid = fork();
@@ -254,23 +276,78 @@ static int start(const char *table, const char *set, long want, double timeout_s
 			}
 		}
 		n = count_elems(nl, table, set);
+		if (first < 0)
+			first = n;
 		if (n >= want) {
 			t_full = now_ns();
 			break;
 		}
 		usleep(10000);
 	}
-	printf("RESULT pid=%d table_s=%.4f full_s=%.4f elems=%ld\n", (int)pid,
-	       t_table ? (double)(t_table - t0) / 1e9 : -1.0,
+	printf("RESULT pid=%d table_s=%.4f first_count=%ld full_s=%.4f elems=%ld\n", (int)pid,
+	       t_table ? (double)(t_table - t0) / 1e9 : -1.0, first,
 	       t_full ? (double)(t_full - t0) / 1e9 : -1.0, n);
 	mnl_socket_close(nl);
 	return t_full ? 0 : 1;
 }
 
+static int probe(const char *table, const char *set, int n, int interval_ms)
+{
+	struct mnl_socket *nl = open_nl(0);
+	uint32_t portid = mnl_socket_get_portid(nl);
+	char buf[8192];
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (int i = 0; i < n; i++) {
+		struct mnl_nlmsg_batch *batch = mnl_nlmsg_batch_start(buf, sizeof(buf));
+		struct nftnl_set *s = nftnl_set_alloc();
+		struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+		struct nlmsghdr *nlh;
+		uint8_t key[4] = { 198, 19, (uint8_t)(200 + i / 256), (uint8_t)(i % 256) };
+		char a[INET_ADDRSTRLEN];
+		uint64_t t0, t1;
+		ssize_t r;
+		int rc = 1;
+
+		nftnl_set_set_str(s, NFTNL_SET_TABLE, table);
+		nftnl_set_set_str(s, NFTNL_SET_NAME, set);
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, sizeof(key));
+		nftnl_set_elem_add(s, e);
+		nftnl_batch_begin(mnl_nlmsg_batch_current(batch), seq++);
+		mnl_nlmsg_batch_next(batch);
+		nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(batch), NFT_MSG_NEWSETELEM,
+					    NFPROTO_INET, NLM_F_CREATE | NLM_F_ACK, seq++);
+		nftnl_set_elems_nlmsg_build_payload(nlh, s);
+		nftnl_set_free(s);
+		mnl_nlmsg_batch_next(batch);
+		nftnl_batch_end(mnl_nlmsg_batch_current(batch), seq++);
+		mnl_nlmsg_batch_next(batch);
+		t0 = now_ns();
+		if (mnl_socket_sendto(nl, mnl_nlmsg_batch_head(batch), mnl_nlmsg_batch_size(batch)) < 0) {
+			perror("nftwatch: probe send");
+			return 1;
+		}
+		mnl_nlmsg_batch_stop(batch);
+		while (rc > 0 && (r = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0)
+			rc = mnl_cb_run(buf, (size_t)r, 0, portid, NULL, NULL);
+		t1 = now_ns();
+		if (rc < 0) {
+			perror("nftwatch: probe");
+			return 1;
+		}
+		inet_ntop(AF_INET, key, a, sizeof(a));
+		printf("%llu %s %llu\n", (unsigned long long)t0, a, (unsigned long long)t1);
+		usleep((useconds_t)interval_ms * 1000);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc == 4 && strcmp(argv[1], "monitor") == 0)
-		return monitor(argv[2], argv[3]);
+	if (argc >= 4 && argc % 2 == 0 && strcmp(argv[1], "monitor") == 0)
+		return monitor(argv + 2, (argc - 2) / 2);
+	if (argc == 6 && strcmp(argv[1], "probe") == 0)
+		return probe(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]));
 	if (argc == 4 && strcmp(argv[1], "count") == 0) {
 		struct mnl_socket *nl = open_nl(0);
 
@@ -280,7 +357,8 @@ int main(int argc, char **argv)
 	if (argc >= 8 && strcmp(argv[1], "start") == 0 && strcmp(argv[6], "--") == 0)
 		return start(argv[2], argv[3], strtol(argv[4], NULL, 10), strtod(argv[5], NULL),
 			     argv + 7);
-	fprintf(stderr, "usage: nftwatch monitor TABLE SET | count TABLE SET |\n"
+	fprintf(stderr, "usage: nftwatch monitor TABLE SET [TABLE SET...] | count TABLE SET |\n"
+			"       probe TABLE SET N INTERVAL_MS |\n"
 			"       start TABLE SET N TIMEOUT_S -- PROGRAM ARGS...\n");
 	return 2;
 }

@@ -6,7 +6,8 @@
  * What stays out of the kernel, and how:
  * - dry_run: daemon_block/daemon_unblock queue nothing and run no on_block
  *   program, so daemon_flush has nothing to send and "block" and "unblock"
- *   are pure (policy changes only). d.nft.nl is NULL: a send would crash.
+ *   are pure (policy changes only). d.nft.nl is NULL: should a change ever
+ *   be queued, nft_blocks would crash on it, and the fuzzer would say so.
  * - "reload" is not fuzzed: it reads the config and then calls
  *   install_table (nft_install) and perhaps intake_open (a new NFLOG socket).
  * - "whitelist add|del" run with the whitelist at DIR/notadir/whitelist,
@@ -228,7 +229,6 @@ static void new_policy(void)
 	restore("2001:db8:1::10", true, REASON_MANUAL, POLICY_NO_EXPIRY, 0, now);
 	restore("192.0.2.20", false, REASON_AUTO, POLICY_NO_EXPIRY, 1, now);
 	memset(&d.stats, 0, sizeof(d.stats));
-	d.nadd = d.ndel = 0;
 }
 
 static bool skipped(const char *req)
@@ -306,7 +306,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				reply_finish(&r);
 				check_reply(&r);
 				reply_free(&r);
-				FUZZ_CHECK(d.nadd == 0 && d.ndel == 0);
 			}
 		}
 		off += len + 1;

@@ -86,7 +86,7 @@ PKG_LIBS=$(pkg-config --libs libmnl libnetfilter_log libnftnl 2>/dev/null) || {
 }
 
 # An object is rebuilt when its source, a header or this script is newer.
-newest_header=$(ls -t nflogd/*.h tests/fuzz/fuzz.h "$0" | head -n 1)
+newest_header=$(ls -t nflogd/*.h tests/fuzz/fuzz.h tests/fuzz/run.sh | head -n 1)
 object() {
 	src=nflogd/$1.c
 	obj=$OUT/obj/$1.o
