@@ -93,7 +93,11 @@ static int ask(const char *path, const char *request, char **out)
 			: errno == EACCES ? " (root or socket_group only)" : "");
 		goto fail;
 	}
-	if (write(fd, request, strlen(request)) != (ssize_t)strlen(request)) {
+	/* The daemon may refuse us (and close) before reading the request:
+	 * its one-line reason is then waiting to be read, so a failed send
+	 * is not the end. */
+	if (send(fd, request, strlen(request), MSG_NOSIGNAL) != (ssize_t)strlen(request) &&
+	    errno != EPIPE && errno != ECONNRESET) {
 		fprintf(stderr, "nflogctl: %s: %s\n", path, strerror(errno));
 		goto fail;
 	}
