@@ -1,6 +1,6 @@
 /* nflogsink: a reference NFLOG consumer for the end-to-end benchmark.
  *
- *   nflogsink -g GROUP [-q QTHRESHOLD] [-d]
+ *   nflogsink -g GROUP [-q QTHRESHOLD] [-d] [-w]
  *
  * Binds GROUP with nflogd's own intake (intake_open: copy range, nlbufsiz,
  * flush timeout 0, sequence numbers, 8 MiB receive buffer) but with the
@@ -9,7 +9,10 @@
  * intake parse (the floor) or, with -d, nflogd's whole per-event path
  * (daemon_on_event on a dry-run struct nflogd, threshold 1000000, no
  * timers, no nft). So "-q 1 -d" costs what the daemon's event path costs,
- * and "-q 64 -d" what it would cost with kernel-side batching.
+ * and "-q 64 -d" what it would cost with kernel-side batching. -w parses
+ * each datagram with walk.h's one-pass attribute walk instead of
+ * intake_parse_datagram (same receive loop otherwise): what the intake could
+ * cost with that parser.
  *
  * Prints "ready" on stdout once bound, and on SIGTERM/SIGINT one line
  * "RESULT events=N lost=N overruns=N datagrams=N truncated=N malformed=N".
@@ -31,6 +34,7 @@
 #include "policy.h"
 #include "recent.h"
 #include "tracker.h"
+#include "walk.h"
 
 static void on_event_empty(void *ctx, const struct intake_event *ev)
 {
@@ -68,24 +72,50 @@ static int setup_daemon(struct nflogd *d)
 	return d->tracker && d->policy && d->recent ? 0 : -1;
 }
 
+/* intake_drain with walk_datagram as the parser. */
+static void drain_walk(struct intake *n, intake_event_fn fn, void *ctx)
+{
+	int fd = intake_fd(n);
+
+	for (;;) {
+		ssize_t r = recv(fd, n->buf, INTAKE_RECV_BUF, MSG_DONTWAIT | MSG_TRUNC);
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == ENOBUFS) {
+				n->stats.overruns++;
+				continue;
+			}
+			break;
+		}
+		if ((size_t)r > INTAKE_RECV_BUF) {
+			n->stats.truncated++;
+			continue;
+		}
+		walk_datagram(n->buf, (size_t)r, &n->seq, &n->stats, fn, ctx);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static struct nflogd d;
 	struct intake in;
 	char err[256];
 	unsigned group = 27, qthreshold = 1;
-	bool full = false;
+	bool full = false, walk = false;
 	int opt, ep, sfd;
 	sigset_t mask;
 	struct epoll_event ev = { .events = EPOLLIN };
 
-	while ((opt = getopt(argc, argv, "g:q:d")) != -1) {
+	while ((opt = getopt(argc, argv, "g:q:dw")) != -1) {
 		switch (opt) {
 		case 'g': group = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'q': qthreshold = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'd': full = true; break;
+		case 'w': walk = true; break;
 		default:
-			fprintf(stderr, "usage: nflogsink -g GROUP [-q QTHRESHOLD] [-d]\n");
+			fprintf(stderr, "usage: nflogsink -g GROUP [-q QTHRESHOLD] [-d] [-w]\n");
 			return 2;
 		}
 	}
@@ -119,11 +149,15 @@ int main(int argc, char **argv)
 		for (int i = 0; i < n; i++) {
 			if (evs[i].data.u32 == 2) {
 				stop = true;
-			} else if (full) {
-				d.now_ms = monotonic_ms();
-				intake_drain(&in, on_event_daemon, &d);
 			} else {
-				intake_drain(&in, on_event_empty, NULL);
+				intake_event_fn fn = full ? on_event_daemon : on_event_empty;
+
+				if (full)
+					d.now_ms = monotonic_ms();
+				if (walk)
+					drain_walk(&in, fn, &d);
+				else
+					intake_drain(&in, fn, &d);
 			}
 		}
 		if (stop)

@@ -261,6 +261,9 @@ static int start(const char *table, const char *set, long want, double timeout_s
 		return 1;
 	}
 	if (pid == 0) {
+		/* Not our stdout: a caller reading it until EOF would wait for
+		 * the daemon to exit. */
+		dup2(STDERR_FILENO, STDOUT_FILENO);
 		execvp(argv[0], argv);
 		perror("nftwatch: exec");
 		_exit(127);

@@ -13,10 +13,14 @@
  * robin with -o cyclic), one of 200 destinations, a fresh source port, the
  * next sequence number, a MAC per source.
  *
- * Three passes over the identical stream (the generator is reseeded):
+ * Passes over the identical stream (the generator is reseeded):
+ *   walk    walk.h's one-pass attribute walk, empty callback (what the parse
+ *           could cost)
  *   floor   intake_parse_datagram with an empty callback (the reference)
  *   packet  intake_parse_datagram + packet_parse
  *   full    intake_parse_datagram + daemon_on_event on a dry-run struct nflogd
+ *   what-if walk + daemon_on_event, on fresh tables
+ * RSS is measured around the full pass only.
  * Only the parse calls are timed: a group of 16 datagrams is written (untimed,
  * like the kernel's copy into the receive buffer, so the bytes are as
  * cache-warm as after a recv), then parsed between two clock reads.
@@ -51,6 +55,7 @@
 #include "policy.h"
 #include "recent.h"
 #include "tracker.h"
+#include "walk.h"
 
 #define NFLOG_PACKET_TYPE ((NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_PACKET)
 #define GROUP 25
@@ -253,86 +258,7 @@ static void fill_dgram(struct dgram *d, struct gen *g)
 	}
 }
 
-enum stage { STAGE_WALK, STAGE_FLOOR, STAGE_PACKET, STAGE_FULL };
-
-/* A reference for the floor itself: what intake_parse_datagram does (the
- * same checks: message and attribute bounds, the payload, hwaddr, seq and
- * timestamp picked, sequence accounting), in one inline pass over each
- * message's attributes instead of libnetfilter_log's per-attribute callback
- * (nflog_nlmsg_parse) plus a second walk (attrs_fill_message). */
-static void walk_datagram(const void *buf, size_t len, struct intake_seq *seq,
-			  struct intake_stats *st, intake_event_fn fn, void *ctx)
-{
-	const uint8_t *p = buf, *end = p + len;
-
-	st->datagrams++;
-	st->bytes += len;
-	while ((size_t)(end - p) >= NLMSG_HDRLEN) {
-		const struct nlmsghdr *nlh = (const void *)p;
-		const uint8_t *a, *mend;
-		struct intake_event ev = { 0 };
-		bool ok = true, have_seq = false;
-		uint32_t got = 0;
-
-		if (nlh->nlmsg_len < NLMSG_HDRLEN || nlh->nlmsg_len > (size_t)(end - p))
-			break;
-		mend = p + nlh->nlmsg_len;
-		p += NLMSG_ALIGN(nlh->nlmsg_len);
-		if (nlh->nlmsg_type != NFLOG_PACKET_TYPE) {
-			if (nlh->nlmsg_type != NLMSG_DONE)
-				st->other++;
-			continue;
-		}
-		a = (const uint8_t *)nlh + NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg));
-		while (a + sizeof(struct nlattr) <= mend) {
-			const struct nlattr *at = (const void *)a;
-			size_t alen = at->nla_len, plen = alen - sizeof(*at);
-			const uint8_t *pl = a + sizeof(*at);
-
-			if (alen < sizeof(*at) || alen > (size_t)(mend - a)) {
-				ok = false;
-				break;
-			}
-			switch (at->nla_type & NLA_TYPE_MASK) {
-			case NFULA_SEQ:
-				if (plen != 4) { ok = false; break; }
-				memcpy(&got, pl, 4);
-				have_seq = true;
-				break;
-			case NFULA_PAYLOAD:
-				ev.payload = pl;
-				ev.len = plen;
-				break;
-			case NFULA_HWADDR:
-				if (plen >= sizeof(struct nfulnl_msg_packet_hw)) {
-					uint16_t hl = (uint16_t)(pl[0] << 8 | pl[1]);
-
-					if (hl > 0 && hl <= 8) {
-						ev.hwaddr = pl + 4;
-						ev.hwaddr_len = hl;
-					}
-				}
-				break;
-			}
-			a += NLA_ALIGN(alen);
-		}
-		if (have_seq) {
-			got = ntohl(got);
-			if (seq->seen && got != seq->next)
-				st->lost += got - seq->next;
-			seq->seen = true;
-			seq->next = got + 1;
-		}
-		if (!ok || a != mend || ev.payload == NULL) {
-			st->malformed++;
-			continue;
-		}
-		st->events++;
-		fn(ctx, &ev);
-	}
-	if (p != end)
-		st->malformed++;
-}
+enum stage { STAGE_WALK, STAGE_FLOOR, STAGE_PACKET, STAGE_FULL, STAGE_WALK_FULL };
 
 static void on_event_empty(void *ctx, const struct intake_event *ev)
 {
@@ -396,9 +322,10 @@ static struct result run_stage(enum stage st, const struct opts *o, struct dgram
 	struct intake_stats stats = { 0 };
 	struct result r = { 0 };
 	uint64_t busy = 0, start_ms = d ? d->now_ms : 0;
-	intake_event_fn fn = st == STAGE_FULL ? daemon_on_event
+	bool full = st == STAGE_FULL || st == STAGE_WALK_FULL;
+	intake_event_fn fn = full ? daemon_on_event
 			     : st == STAGE_PACKET ? on_event_packet : on_event_empty;
-	void *ctx = st == STAGE_FULL ? (void *)d : (void *)&r.passed;
+	void *ctx = full ? (void *)d : (void *)&r.passed;
 
 	while (g.k < o->events) {
 		uint64_t t0, t1;
@@ -410,7 +337,7 @@ static struct result run_stage(enum stage st, const struct opts *o, struct dgram
 			if (d)	/* read once per wake-up in the daemon: per datagram here */
 				d->now_ms = start_ms + (g.k - (uint64_t)(GROUP_DGRAMS - i) *
 							  o->per_dgram) * 1000 / o->rate;
-			if (st == STAGE_WALK)
+			if (st == STAGE_WALK || st == STAGE_WALK_FULL)
 				walk_datagram(pool[i].buf, pool[i].len, &seq, &stats, fn, ctx);
 			else
 				intake_parse_datagram(pool[i].buf, pool[i].len, &seq, &stats,
@@ -440,7 +367,7 @@ int main(int argc, char **argv)
 			  .rate = 1000000 };
 	struct dgram pool[GROUP_DGRAMS];
 	static struct nflogd d;
-	struct result walk = { 0 }, floor = { 0 }, pkt = { 0 }, full;
+	struct result walk = { 0 }, floor = { 0 }, pkt = { 0 }, full, wfull;
 	long rss0, rss1;
 	int opt;
 
@@ -488,6 +415,17 @@ int main(int argc, char **argv)
 		printf("full: %.1f ns/event\n", full.ns_per_event);
 		return 0;
 	}
+	/* The same per-event path behind the one-pass walk, on fresh tables
+	 * (what the pipeline would run at with that intake). */
+	{
+		static struct nflogd d2;
+
+		if (setup_daemon(&d2, &o, 10000000) < 0) {
+			fprintf(stderr, "pipeline: out of memory for %u hosts\n", o.max_hosts);
+			return 1;
+		}
+		wfull = run_stage(STAGE_WALK_FULL, &o, pool, &d2);
+	}
 
 	size_t hosts = tracker_count(d.tracker);
 	double bph = hosts ? (double)(rss1 - rss0) / (double)hosts : 0;
@@ -505,6 +443,8 @@ int main(int argc, char **argv)
 	printf("  full   + daemon_on_event (dry run):         %7.1f ns/event %6.1f M/s "
 	       "(%.2fx floor)\n", full.ns_per_event, 1e3 / full.ns_per_event,
 	       full.ns_per_event / floor.ns_per_event);
+	printf("  (what-if: one-pass walk + daemon_on_event: %7.1f ns/event %6.1f M/s)\n",
+	       wfull.ns_per_event, 1e3 / wfull.ns_per_event);
 	printf("  hosts tracked %zu, counted %llu, retransmits %llu, blocks %llu, "
 	       "blocked_while_blocked %llu, evicted %llu, malformed %llu, lost %llu\n", hosts,
 	       (unsigned long long)d.stats.counted, (unsigned long long)d.stats.retransmits,
@@ -524,10 +464,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	printf("RESULT family=%d sources=%u order=%s events=%llu per_dgram=%u floor_ns=%.2f "
-	       "walk_ns=%.2f packet_ns=%.2f full_ns=%.2f full_meps=%.3f ratio=%.3f hosts=%zu "
+	       "walk_ns=%.2f packet_ns=%.2f full_ns=%.2f walk_full_ns=%.2f full_meps=%.3f ratio=%.3f "
+	       "hosts=%zu "
 	       "bytes_per_host=%.1f blocks=%llu struct_host=%zu\n", o.v6 ? 6 : 4, o.nsrc,
 	       o.cyclic ? "cyclic" : "random", (unsigned long long)full.events, o.per_dgram,
 	       floor.ns_per_event, walk.ns_per_event, pkt.ns_per_event, full.ns_per_event,
+	       wfull.ns_per_event,
 	       1e3 / full.ns_per_event, full.ns_per_event / floor.ns_per_event, hosts, bph,
 	       (unsigned long long)d.stats.blocks, sizeof(struct host));
 	return 0;

@@ -9,11 +9,14 @@
 # the binaries, sanitized objects of nflogd/*.c (not build/libnflogd.a, which
 # has no sanitizers), corpus-work/TARGET (the growing corpus; the seeds in
 # tests/fuzz/corpus/ are never written), logs/ and artifacts/ (crashes).
-# Exits non-zero if a target crashed or did not build.
+# Before fuzzing, each target replays tests/fuzz/crashes/TARGET-*: a crash
+# once found stays a regression test. Exits non-zero if a target crashed
+# (now or on a saved reproducer) or did not build.
 #
 # A crash: reproduce with  build/fuzz/fuzz_TARGET FILE ; minimise with
 #   build/fuzz/fuzz_TARGET -minimize_crash=1 -runs=100000 FILE
-# then keep it as tests/fuzz/crashes/TARGET-SHORT-NAME.
+# then keep it as tests/fuzz/crashes/TARGET-SHORT-NAME. Start the corpora
+# afresh from the seeds with  rm -rf build/fuzz/corpus-work
 
 set -u
 
@@ -130,6 +133,18 @@ for t in $targets; do
 		echo "fuzz_$t: BUILD FAILED (see $OUT/logs/)"
 		nbroken=$((nbroken + 1))
 		continue
+	fi
+	# Crashes found before are regression tests: each must now pass.
+	repro=$(ls tests/fuzz/crashes/"$t"-* 2>/dev/null)
+	if [ -n "$repro" ]; then
+		# shellcheck disable=SC2086
+		if ! "$OUT/fuzz_$t" $repro >"$OUT/logs/$t.crashes.log" 2>&1; then
+			ncrashed=$((ncrashed + 1))
+			echo "fuzz_$t: 0 execs, CRASHED on a saved reproducer in tests/fuzz/crashes/ (log: $OUT/logs/$t.crashes.log)"
+			grep -m 3 -E '^(Running: |==[0-9]+==ERROR|SUMMARY|.*runtime error|.*fuzz check failed)' \
+				"$OUT/logs/$t.crashes.log" | sed 's/^/  /'
+			continue
+		fi
 	fi
 	work=$OUT/corpus-work/$t
 	mkdir -p "$work"
