@@ -32,7 +32,7 @@ LIB_OBJS = $(LIB_SRCS:%=$(O)/nflogd/%.o)
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 TOOLS    := synflood
 
-.PHONY: all deps check unit integration deploy valgrind demo bench install uninstall clean clang
+.PHONY: all deps check unit integration deploy valgrind fuzz demo bench install uninstall clean clang
 # make install [DESTDIR=...] [PREFIX=/usr] [sysconfdir=/etc] [CLEAROS=1]
 PREFIX     ?= /usr
 sysconfdir ?= /etc
@@ -97,6 +97,13 @@ VALGRIND_TESTS := t_normal_host_not_blocked t_ctl_list_top_show t_ctl_block_unbl
 	t_on_block_program t_whitelist_reload_unblocks t_ctl_corrupt_state_moved_aside
 valgrind: all
 	@NFLOGD_WRAP="valgrind --leak-check=full" tests/integration/run.sh $(B) $(VALGRIND_TESTS)
+
+# libFuzzer targets (clang, ASan + UBSan), FUZZ_SECONDS each; saved crashes
+# in tests/fuzz/crashes replay first. Not part of check.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@scripts/install-deps.sh libclang-rt-14-dev
+	@tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 demo: deps
 	@$(MAKE) --no-print-directory all

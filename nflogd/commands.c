@@ -392,6 +392,7 @@ void daemon_command(void *ctx, char *request, struct reply *r)
 	int n;
 
 	d->now_ms = monotonic_ms();
+	request += strspn(request, " ");
 	snprintf(first, sizeof(first), "%.*s", (int)strcspn(request, " "), request);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(first, commands[i].name) != 0)

@@ -45,8 +45,10 @@ static void parse_packet_msg(const struct nlmsghdr *nlh, struct intake_seq *seq,
 	struct nlattr *attr[NFULA_MAX + 1] = { 0 };
 	struct intake_event ev = { 0 };
 
+	/* The kernel pads every message to 4 bytes; libmnl's walks assume it
+	 * and would read up to 3 bytes past an unpadded one. */
 	if (nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(struct nfgenmsg) ||
-	    nflog_nlmsg_parse(nlh, attr) != MNL_CB_OK) {
+	    nlh->nlmsg_len % NLMSG_ALIGNTO != 0 || nflog_nlmsg_parse(nlh, attr) != MNL_CB_OK) {
 		st->malformed++;
 		return;
 	}

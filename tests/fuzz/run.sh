@@ -18,6 +18,8 @@
 # then keep it as tests/fuzz/crashes/TARGET-SHORT-NAME. Start the corpora
 # afresh from the seeds with  rm -rf build/fuzz/corpus-work
 
+# CFLAGS, PKG_CFLAGS, PKG_LIBS and object lists are split into words on purpose.
+# shellcheck disable=SC2086
 set -u
 
 ALL_TARGETS="packet intake config whitelist state protocol commands"
@@ -89,7 +91,11 @@ PKG_LIBS=$(pkg-config --libs libmnl libnetfilter_log libnftnl 2>/dev/null) || {
 }
 
 # An object is rebuilt when its source, a header or this script is newer.
+# shellcheck disable=SC2012
 newest_header=$(ls -t nflogd/*.h tests/fuzz/fuzz.h tests/fuzz/run.sh | head -n 1)
+newer() {	# is $1 newer than $2 (POSIX test has no -nt)
+	[ -n "$(find "$1" -newer "$2" 2>/dev/null)" ]
+}
 object() {
 	src=nflogd/$1.c
 	obj=$OUT/obj/$1.o
@@ -97,7 +103,7 @@ object() {
 		echo "  $src: missing" >&2
 		return 1
 	fi
-	if [ -f "$obj" ] && [ ! "$src" -nt "$obj" ] && [ ! "$newest_header" -nt "$obj" ]; then
+	if [ -f "$obj" ] && ! newer "$src" "$obj" && ! newer "$newest_header" "$obj"; then
 		return 0
 	fi
 	$CC $CFLAGS $PKG_CFLAGS -Inflogd -c -o "$obj" "$src" 2>"$OUT/logs/$1.build.log" || {
@@ -113,7 +119,6 @@ build() {
 		object "$m" || return 1
 		objs="$objs $OUT/obj/$m.o"
 	done
-	# shellcheck disable=SC2086
 	$CC $CFLAGS $PKG_CFLAGS -Inflogd -Itests/fuzz -o "$OUT/fuzz_$1" \
 		"tests/fuzz/fuzz_$1.c" $objs $PKG_LIBS 2>"$OUT/logs/$1.build.log" || {
 		sed 's/^/  /' "$OUT/logs/$1.build.log" | head -n 20 >&2
@@ -124,8 +129,8 @@ build() {
 ntargets=0
 ncrashed=0
 nbroken=0
-export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
 for t in $targets; do
 	ntargets=$((ntargets + 1))
@@ -137,7 +142,6 @@ for t in $targets; do
 	# Crashes found before are regression tests: each must now pass.
 	repro=$(ls tests/fuzz/crashes/"$t"-* 2>/dev/null)
 	if [ -n "$repro" ]; then
-		# shellcheck disable=SC2086
 		if ! "$OUT/fuzz_$t" $repro >"$OUT/logs/$t.crashes.log" 2>&1; then
 			ncrashed=$((ncrashed + 1))
 			echo "fuzz_$t: 0 execs, CRASHED on a saved reproducer in tests/fuzz/crashes/ (log: $OUT/logs/$t.crashes.log)"
@@ -155,7 +159,6 @@ for t in $targets; do
 	[ -f "tests/fuzz/$t.dict" ] && dict="-dict=tests/fuzz/$t.dict"
 	log=$OUT/logs/$t.log
 	rm -f "$OUT/artifacts/$t"-*
-	# shellcheck disable=SC2086
 	"$OUT/fuzz_$t" -max_total_time="$SECONDS_EACH" -timeout=10 -print_final_stats=1 \
 		-artifact_prefix="$OUT/artifacts/$t-" $dict "$work" >"$log" 2>&1
 	rc=$?
@@ -170,7 +173,7 @@ for t in $targets; do
 		grep -m 3 -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error|.*fuzz check failed)' "$log" |
 			sed 's/^/  /'
 	else
-		echo "fuzz_$t: ${runs:-0} execs in ${SECONDS_EACH}s, 0 crashes, corpus $(ls "$work" | wc -l) inputs"
+		echo "fuzz_$t: ${runs:-0} execs in ${SECONDS_EACH}s, 0 crashes, corpus $(find "$work" -type f | wc -l) inputs"
 	fi
 done
 
