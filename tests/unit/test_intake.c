@@ -720,6 +720,23 @@ static void test_trailing_garbage_short(void **state)
 	assert_int_equal(f->st.malformed, 1);
 }
 
+static void test_unpadded_message_length(void **state)
+{
+	struct fixture *f = *state;
+	struct dgram d;
+
+	/* A message whose length is not a multiple of 4 and ends the
+	 * datagram: libmnl's walks round it up and would read past the end
+	 * (found by fuzz_intake). The kernel always pads: malformed. */
+	dgram_init(&d);
+	add_seq(&d, 1);
+	((struct nlmsghdr *)dgram_bytes(&d))->nlmsg_len -= 3;
+	d.len -= 3;
+	feed(f, &d);
+	assert_int_equal(f->st.events, 0);
+	assert_int_equal(f->st.malformed, 1);
+}
+
 static void test_cut_message(void **state)
 {
 	struct fixture *f = *state;
@@ -816,6 +833,7 @@ int main(void)
 		T(test_trailing_garbage),
 		T(test_trailing_garbage_huge_len),
 		T(test_trailing_garbage_short),
+		T(test_unpadded_message_length),
 		T(test_cut_message),
 		T(test_other_types),
 		T(test_counters),
