@@ -81,6 +81,7 @@ static void cmd_status(struct nflogd *d, char **w, int n, struct reply *r)
 	reply_num(r, "overruns", (int64_t)in->overruns);
 	reply_num(r, "datagrams", (int64_t)in->datagrams);
 	reply_num(r, "bytes", (int64_t)in->bytes);
+	reply_num(r, "kernel_batching", d->intake.qthreshold);
 	reply_num(r, "malformed", (int64_t)(in->malformed + d->stats.malformed));
 	reply_num(r, "counted", (int64_t)d->stats.counted);
 	reply_num(r, "retransmits", (int64_t)d->stats.retransmits);

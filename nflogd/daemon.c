@@ -312,6 +312,7 @@ void daemon_on_intake(struct nflogd *d)
 	d->now_ms = monotonic_ms();
 	intake_drain(&d->intake, daemon_on_event, d);
 	daemon_flush(d);
+	intake_adapt(&d->intake, d->now_ms);
 }
 
 /* --- time --- */

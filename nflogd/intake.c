@@ -136,16 +136,21 @@ static void put_bind(struct nlmsghdr *nlh, const void *arg)
 	nflog_attr_put_cfg_cmd(nlh, NFULNL_CFG_CMD_BIND);
 }
 
+static void put_qthreshold(struct nlmsghdr *nlh, const void *arg)
+{
+	mnl_attr_put_u32(nlh, NFULA_CFG_QTHRESH, htonl(*(const uint32_t *)arg));
+}
+
 static void put_settings(struct nlmsghdr *nlh, const void *arg)
 {
 	uint32_t qthreshold = *(const uint32_t *)arg;
 
 	nflog_attr_put_cfg_mode(nlh, NFULNL_COPY_PACKET, INTAKE_COPY_RANGE);
 	mnl_attr_put_u32(nlh, NFULA_CFG_NLBUFSIZ, htonl(INTAKE_NLBUFSIZ));
-	/* 0 hundredths: flush at the next timer tick, so a lone SYN is not
-	 * held back for the default second; qthreshold batches floods. */
+	/* 0 hundredths: a batch waits for the next timer tick at most, not
+	 * the default second. */
 	mnl_attr_put_u32(nlh, NFULA_CFG_TIMEOUT, htonl(0));
-	mnl_attr_put_u32(nlh, NFULA_CFG_QTHRESH, htonl(qthreshold));
+	put_qthreshold(nlh, &qthreshold);
 	mnl_attr_put_u16(nlh, NFULA_CFG_FLAGS, htons(NFULNL_CFG_F_SEQ));
 }
 
@@ -156,9 +161,12 @@ static void set_rcvbuf(int fd, int bytes)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes));
 }
 
-int intake_open(struct intake *n, uint16_t group, uint32_t qthreshold, char *err, size_t errlen)
+int intake_open(struct intake *n, uint16_t group, char *err, size_t errlen)
 {
+	uint32_t qthreshold = INTAKE_QTHRESH_QUIET;
+
 	memset(n, 0, sizeof(*n));
+	n->qthreshold = qthreshold;
 	n->group = group;
 	n->buf = malloc(INTAKE_RECV_BUF);
 	n->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -182,6 +190,42 @@ int intake_open(struct intake *n, uint16_t group, uint32_t qthreshold, char *err
 fail:
 	intake_close(n);
 	return -1;
+}
+
+uint32_t intake_qthreshold_for(uint32_t current, uint64_t events_per_s)
+{
+	if (current == INTAKE_QTHRESH_QUIET && events_per_s > INTAKE_BUSY_RATE)
+		return INTAKE_QTHRESH_BUSY;
+	if (current != INTAKE_QTHRESH_QUIET && events_per_s < INTAKE_QUIET_RATE)
+		return INTAKE_QTHRESH_QUIET;
+	return current;
+}
+
+
+void intake_adapt(struct intake *n, uint64_t now_ms)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	uint64_t elapsed = now_ms - n->rate_since_ms;
+	uint32_t want;
+	struct nlmsghdr *nlh;
+
+	if (elapsed < INTAKE_RATE_PERIOD_MS)
+		return;
+	want = intake_qthreshold_for(n->qthreshold,
+				     (n->stats.events - n->rate_events) * 1000 / elapsed);
+	n->rate_since_ms = now_ms;
+	n->rate_events = n->stats.events;
+	if (want == n->qthreshold)
+		return;
+	/* No ACK asked: its reply would land among the events. An error
+	 * comes back anyway, and is counted with the other non-events. */
+	memset(buf, 0, sizeof(buf));
+	nlh = nflog_nlmsg_put_header(buf, NFULNL_MSG_CONFIG, AF_UNSPEC, n->group);
+	put_qthreshold(nlh, &want);
+	if (mnl_socket_sendto(n->nl, nlh, nlh->nlmsg_len) == (ssize_t)nlh->nlmsg_len) {
+		n->qthreshold = want;
+		n->mode_switches++;
+	}
 }
 
 void intake_close(struct intake *n)

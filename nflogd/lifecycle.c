@@ -12,11 +12,6 @@
 #include "log.h"
 #include "state.h"
 
-/* Messages the kernel gathers before it sends a datagram. 1: every event at
- * once, without waiting for the flush timer's next tick (up to 4 ms at
- * HZ=250, 4 more SYNs of a bot at 1000/s). */
-#define INTAKE_QTHRESHOLD 1
-
 static struct policy_cfg policy_cfg_of(const struct config *cfg)
 {
 	struct policy_cfg p = {
@@ -222,7 +217,7 @@ int daemon_start(struct nflogd *d, const char *config_path, bool dry_run, int ep
 	/* Bind the group and open the socket before the rule that feeds the
 	 * group exists: no event of the start-up is lost, and "table exists"
 	 * means "ready" to scripts. */
-	if (intake_open(&d->intake, d->cfg.nflog_group, INTAKE_QTHRESHOLD, err, sizeof(err)) < 0 ||
+	if (intake_open(&d->intake, d->cfg.nflog_group, err, sizeof(err)) < 0 ||
 	    watch(d, intake_fd(&d->intake), TAG_INTAKE) < 0 ||
 	    control_open(&d->control, epfd, d->cfg.socket, d->cfg.socket_group, err,
 			 sizeof(err)) < 0) {
@@ -295,7 +290,7 @@ static int switch_group(struct nflogd *d, uint16_t group, char *err, size_t errl
 {
 	struct intake fresh;
 
-	if (intake_open(&fresh, group, INTAKE_QTHRESHOLD, err, errlen) < 0)
+	if (intake_open(&fresh, group, err, errlen) < 0)
 		return -1;
 	epoll_ctl(d->epfd, EPOLL_CTL_DEL, intake_fd(&d->intake), NULL);
 	intake_close(&d->intake);

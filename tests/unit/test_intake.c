@@ -737,6 +737,26 @@ static void test_unpadded_message_length(void **state)
 	assert_int_equal(f->st.malformed, 1);
 }
 
+static void test_adaptive_batching(void **state)
+{
+	(void)state;
+	/* Quiet stays quiet up to the busy rate, then batches. */
+	assert_int_equal(intake_qthreshold_for(INTAKE_QTHRESH_QUIET, 0), INTAKE_QTHRESH_QUIET);
+	assert_int_equal(intake_qthreshold_for(INTAKE_QTHRESH_QUIET, INTAKE_BUSY_RATE),
+			 INTAKE_QTHRESH_QUIET);
+	assert_int_equal(intake_qthreshold_for(INTAKE_QTHRESH_QUIET, INTAKE_BUSY_RATE + 1),
+			 INTAKE_QTHRESH_BUSY);
+	/* Hysteresis: busy stays busy until the rate falls below the quiet rate. */
+	assert_int_equal(intake_qthreshold_for(INTAKE_QTHRESH_BUSY, INTAKE_BUSY_RATE - 1),
+			 INTAKE_QTHRESH_BUSY);
+	assert_int_equal(intake_qthreshold_for(INTAKE_QTHRESH_BUSY, INTAKE_QUIET_RATE),
+			 INTAKE_QTHRESH_BUSY);
+	assert_int_equal(intake_qthreshold_for(INTAKE_QTHRESH_BUSY, INTAKE_QUIET_RATE - 1),
+			 INTAKE_QTHRESH_QUIET);
+	/* A lone bot at 1000 SYN/s is no flood: every event goes out at once. */
+	assert_int_equal(intake_qthreshold_for(INTAKE_QTHRESH_QUIET, 1000), INTAKE_QTHRESH_QUIET);
+}
+
 static void test_cut_message(void **state)
 {
 	struct fixture *f = *state;
@@ -834,6 +854,7 @@ int main(void)
 		T(test_trailing_garbage_huge_len),
 		T(test_trailing_garbage_short),
 		T(test_unpadded_message_length),
+		T(test_adaptive_batching),
 		T(test_cut_message),
 		T(test_other_types),
 		T(test_counters),
