@@ -10,17 +10,17 @@
 #define INTAKE_COPY_RANGE 128		/* IPv6 + extension headers + TCP flags */
 /* Kernel batching adapts to the load. Quiet (the usual case, and a lone
  * bot): every event is sent at once, so a block is never held back by the
- * kernel. Busy (a flood): up to INTAKE_QTHRESH_BUSY events per datagram,
- * flushed at the latest on the next timer tick (1-4 ms), which cuts the
- * daemon's system calls per event by that factor. */
+ * kernel. Busy (a flood): the kernel gathers events until its buffer is full
+ * or the next timer tick (1-4 ms), which cuts the daemon's wake-ups and
+ * system calls per event a hundredfold. */
 #define INTAKE_QTHRESH_QUIET 1
-#define INTAKE_QTHRESH_BUSY 64
+#define INTAKE_QTHRESH_BUSY 1000
 #define INTAKE_BUSY_RATE 2000		/* events/s that switch batching on */
 #define INTAKE_QUIET_RATE 500		/* ... and off again */
 #define INTAKE_RATE_PERIOD_MS 100
-/* Room for a busy datagram (64 messages of ~250 bytes); the kernel
- * allocates this much per datagram before trimming, so not more. */
-#define INTAKE_NLBUFSIZ 32768
+/* A busy datagram holds up to this much (~500 messages); the kernel takes
+ * no more than 128 KiB. Quiet datagrams are trimmed to their one message. */
+#define INTAKE_NLBUFSIZ 131072
 #define INTAKE_RCVBUF (8 << 20)		/* socket buffer: room for bursts */
 #define INTAKE_RECV_BUF (512 << 10)	/* one datagram, well above nlbufsiz */
 

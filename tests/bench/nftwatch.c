@@ -1,13 +1,18 @@
 /* nftwatch: watch nftables from outside the daemon, with monotonic timestamps.
  *
- *   nftwatch monitor TABLE SET [TABLE SET...]
+ *   nftwatch monitor [-g GROUP] TABLE SET [TABLE SET...]
  *	Subscribe to nf_tables events (what `nft monitor` reads) and print one
  *	line "NS ADDR" per element added to inet TABLE SET, NS being
  *	CLOCK_MONOTONIC nanoseconds when the event was read. The kernel sends
  *	an element-add event while it commits the batch, just before it ACKs
  *	the batch to the daemon. Prints "ready" on stderr once subscribed;
  *	"# overrun" if the kernel dropped events (ENOBUFS). Runs until
- *	SIGTERM/SIGINT.
+ *	SIGTERM/SIGINT. With -g it also binds NFLOG group GROUP (feed it with a
+ *	log rule of your own) and prints "L KTS RECV ADDR" per IPv4 packet
+ *	logged: the kernel's timestamp of the packet (NFULA_TIMESTAMP, turned
+ *	from CLOCK_REALTIME into CLOCK_MONOTONIC ns; 0 when the message has
+ *	none) and when we read it. That timestamp is the event's: the one the
+ *	daemon receives for the same packet on its own group.
  *
  *   nftwatch start TABLE SET N TIMEOUT_S -- PROGRAM ARGS...
  *	Fork and exec PROGRAM (the daemon), then poll (no subscription, so the
@@ -47,6 +52,11 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
+#include <endian.h>
+#include <poll.h>
+
+#include <libnetfilter_log/libnetfilter_log.h>
+#include <linux/netfilter/nfnetlink_log.h>
 #include <libnftnl/batch.h>
 #include <libnftnl/common.h>
 #include <libnftnl/set.h>
@@ -154,31 +164,110 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static int monitor(char **pairs, int npairs)
+/* --- NFLOG: the kernel's timestamp of each logged packet --- */
+
+static int nflog_config(struct mnl_socket *nl, uint16_t group, int what)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = nflog_nlmsg_put_header(buf, NFULNL_MSG_CONFIG, AF_UNSPEC, group);
+	ssize_t r;
+
+	nlh->nlmsg_flags |= NLM_F_ACK;
+	if (what == 0) {
+		nflog_attr_put_cfg_cmd(nlh, NFULNL_CFG_CMD_BIND);
+	} else {
+		nflog_attr_put_cfg_mode(nlh, NFULNL_COPY_PACKET, 64);
+		mnl_attr_put_u32(nlh, NFULA_CFG_TIMEOUT, htonl(0));
+		mnl_attr_put_u32(nlh, NFULA_CFG_QTHRESH, htonl(1));
+	}
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return -1;
+	r = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+	return r < 0 ? -1 : mnl_cb_run(buf, (size_t)r, 0, mnl_socket_get_portid(nl), NULL, NULL);
+}
+
+static struct mnl_socket *log_group_open(uint16_t group)
+{
+	struct mnl_socket *nl = open_nl(0);
+	int one = 1;
+
+	/* Any socket asking for timestamps makes the kernel stamp every
+	 * packet it receives (net_enable_timestamp); NFLOG then carries it. */
+	setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
+	if (nflog_config(nl, group, 0) < 0 || nflog_config(nl, group, 1) < 0) {
+		perror("nftwatch: NFLOG group");
+		exit(1);
+	}
+	return nl;
+}
+
+/* "L KTS RECV ADDR": the packet's kernel timestamp (0 if the message has
+ * none) and when we read it, both CLOCK_MONOTONIC ns. */
+static int nflog_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nlattr *attr[NFULA_MAX + 1] = { 0 };
+	const struct mon *m = data;
+	uint64_t kts = 0;
+	char a[INET6_ADDRSTRLEN];
+	const uint8_t *p;
+
+	if (nflog_nlmsg_parse(nlh, attr) != MNL_CB_OK || !attr[NFULA_PAYLOAD])
+		return MNL_CB_OK;
+	p = mnl_attr_get_payload(attr[NFULA_PAYLOAD]);
+	if (mnl_attr_get_payload_len(attr[NFULA_PAYLOAD]) < 20 || p[0] >> 4 != 4)
+		return MNL_CB_OK;
+	if (attr[NFULA_TIMESTAMP]) {
+		struct nfulnl_msg_packet_timestamp ts;
+		struct timespec rt, mo;
+		int64_t real_ns, off;
+
+		memcpy(&ts, mnl_attr_get_payload(attr[NFULA_TIMESTAMP]), sizeof(ts));
+		clock_gettime(CLOCK_REALTIME, &rt);
+		clock_gettime(CLOCK_MONOTONIC, &mo);
+		off = ((int64_t)rt.tv_sec - (int64_t)mo.tv_sec) * 1000000000 + (rt.tv_nsec - mo.tv_nsec);
+		real_ns = (int64_t)be64toh(ts.sec) * 1000000000 + (int64_t)be64toh(ts.usec) * 1000;
+		kts = (uint64_t)(real_ns - off);
+	}
+	inet_ntop(AF_INET, p + 12, a, sizeof(a));
+	printf("L %llu %llu %s\n", (unsigned long long)kts, (unsigned long long)m->t, a);
+	return MNL_CB_OK;
+}
+
+static int monitor(char **pairs, int npairs, int group)
 {
 	struct mnl_socket *nl = open_nl(1u << (NFNLGRP_NFTABLES - 1));
+	struct mnl_socket *lg = group >= 0 ? log_group_open((uint16_t)group) : NULL;
 	static char buf[1 << 20];
 	struct mon m = { pairs, npairs, 0, 0 };
 	struct sigaction sa = { .sa_handler = on_signal };
+	struct pollfd pfd[2] = { { mnl_socket_get_fd(nl), POLLIN, 0 },
+				 { lg ? mnl_socket_get_fd(lg) : -1, POLLIN, 0 } };
 
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	fprintf(stderr, "ready\n");
 	while (!stop) {
-		ssize_t r = recv(mnl_socket_get_fd(nl), buf, sizeof(buf), 0);
-
-		m.t = now_ns();
-		if (r < 0) {
-			if (errno == ENOBUFS)
-				printf("# overrun\n");
-			else if (errno != EINTR)
-				break;
+		if (poll(pfd, lg ? 2 : 1, -1) < 0)
 			continue;
+		for (int k = 0; k < 2; k++) {
+			ssize_t r;
+
+			if (pfd[k].fd < 0 || !(pfd[k].revents & (POLLIN | POLLERR)))
+				continue;
+			r = recv(pfd[k].fd, buf, sizeof(buf), MSG_DONTWAIT);
+			m.t = now_ns();
+			if (r < 0) {
+				if (errno == ENOBUFS)
+					printf("# overrun%s\n", k ? " (NFLOG)" : "");
+				continue;
+			}
+			mnl_cb_run(buf, (size_t)r, 0, 0, k ? nflog_cb : setelem_cb, &m);
 		}
-		mnl_cb_run(buf, (size_t)r, 0, 0, setelem_cb, &m);
 	}
 	mnl_socket_close(nl);
+	if (lg)
+		mnl_socket_close(lg);
 	return 0;
 }
 
@@ -347,8 +436,11 @@ static int probe(const char *table, const char *set, int n, int interval_ms)
 
 int main(int argc, char **argv)
 {
+	if (argc >= 6 && argc % 2 == 0 && strcmp(argv[1], "monitor") == 0 &&
+	    strcmp(argv[2], "-g") == 0)
+		return monitor(argv + 4, (argc - 4) / 2, atoi(argv[3]));
 	if (argc >= 4 && argc % 2 == 0 && strcmp(argv[1], "monitor") == 0)
-		return monitor(argv + 2, (argc - 2) / 2);
+		return monitor(argv + 2, (argc - 2) / 2, -1);
 	if (argc == 6 && strcmp(argv[1], "probe") == 0)
 		return probe(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]));
 	if (argc == 4 && strcmp(argv[1], "count") == 0) {
@@ -360,7 +452,7 @@ int main(int argc, char **argv)
 	if (argc >= 8 && strcmp(argv[1], "start") == 0 && strcmp(argv[6], "--") == 0)
 		return start(argv[2], argv[3], strtol(argv[4], NULL, 10), strtod(argv[5], NULL),
 			     argv + 7);
-	fprintf(stderr, "usage: nftwatch monitor TABLE SET [TABLE SET...] | count TABLE SET |\n"
+	fprintf(stderr, "usage: nftwatch monitor [-g GROUP] TABLE SET [TABLE SET...] | count TABLE SET |\n"
 			"       probe TABLE SET N INTERVAL_MS |\n"
 			"       start TABLE SET N TIMEOUT_S -- PROGRAM ARGS...\n");
 	return 2;

@@ -1,7 +1,7 @@
 /* synflood: send TCP SYNs from raw sockets, for the namespace labs only.
  *
  *   synflood [-6] -s SRC [-S NSRC] -d DST [-D NDST] [-p PORT] [-P SPORT | -b BASE]
- *            [-c COUNT] [-r RATE] [-G BURST] [-T FILE] [-j PROCS]
+ *            [-c COUNT] [-r RATE] [-G BURST] [-T FILE] [-j PROCS] [-I]
  *
  * Sources SRC, SRC+1, ... (NSRC of them) and destinations DST ... (NDST) are
  * cycled; every SYN gets a fresh source port, so each is a new connection,
@@ -19,7 +19,11 @@
  *             CLOCK_MONOTONIC time just before sendto and when it returned
  *             (on a veth the kernel forwards the packet inside sendto).
  *   -j PROCS  send from PROCS processes (SYN i from process i % PROCS), each
- *             at RATE / PROCS; not with -T. */
+ *             at RATE / PROCS; not with -T.
+ *   -I        steady intervals: never less than 1/RATE between two SYNs. By
+ *             default a sender that fell behind (descheduled) catches up with
+ *             a burst; with -I the rest of the schedule moves later instead,
+ *             as a bot at RATE would. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -44,13 +48,14 @@ struct opts {
 	uint32_t burst;		/* 0: sources take turns SYN by SYN */
 	const char *times;	/* -T FILE */
 	uint32_t procs;
+	bool steady;		/* -I */
 };
 
 static void usage(void)
 {
 	fprintf(stderr, "usage: synflood [-6] -s SRC [-S NSRC] -d DST [-D NDST] [-p PORT] "
 			"[-P SPORT | -b BASE] [-c COUNT] [-r RATE] [-G BURST] [-T FILE] "
-			"[-j PROCS]\n");
+			"[-j PROCS] [-I]\n");
 	exit(2);
 }
 
@@ -161,7 +166,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	o->sport_base = 1024;
 	o->count = 1;
 	o->procs = 1;
-	while ((opt = getopt(argc, argv, "6s:S:d:D:p:P:b:c:r:G:T:j:")) != -1) {
+	while ((opt = getopt(argc, argv, "6s:S:d:D:p:P:b:c:r:G:T:j:I")) != -1) {
 		switch (opt) {
 		case '6': o->v6 = true; break;
 		case 's': src = optarg; break;
@@ -176,6 +181,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case 'G': o->burst = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'T': o->times = optarg; break;
 		case 'j': o->procs = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'I': o->steady = true; break;
 		default: usage();
 		}
 	}
@@ -206,6 +212,7 @@ static int64_t send_share(const struct opts *o, int fd, uint64_t first, uint64_t
 {
 	uint8_t pkt[64];
 	uint64_t sent = 0, nth = 0;
+	double last = 0;
 
 	for (uint64_t i = first; i < o->count; i += step, nth++) {
 		struct sockaddr_storage ss = { 0 };
@@ -227,14 +234,23 @@ static int64_t send_share(const struct opts *o, int fd, uint64_t first, uint64_t
 			sl = sizeof(*s4);
 		}
 		if (o->rate) {	/* keep to the schedule, not to the last send */
-			double due = start + (double)nth * (double)step / (double)o->rate;
-			double wait = due - now_s();
+			double gap = (double)step / (double)o->rate;
+			double due = start + (double)nth * gap;
+			double wait;
 
+			/* -I: not before a full interval after the last SYN; a late
+			 * SYN moves the rest of the schedule, no burst. */
+			if (o->steady && nth > 0 && due < last + gap) {
+				start += last + gap - due;
+				due = last + gap;
+			}
+			wait = due - now_s();
 			if (wait > 0)
 				nanosleep(&(struct timespec){ (time_t)wait,
 							      (long)((wait - (time_t)wait) * 1e9) },
 					  NULL);
 		}
+		last = now_s();
 		before = stamps ? mono_ns() : 0;
 		if (sendto(fd, pkt, len, 0, (struct sockaddr *)&ss, sl) < 0) {
 			if (errno == ENOBUFS || errno == EAGAIN) {
