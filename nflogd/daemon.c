@@ -236,6 +236,9 @@ struct offender *daemon_block(struct nflogd *d, const struct addr *a, const stru
 		return NULL;
 	}
 	queue(d, true, &o->addr, daemon_kernel_timeout(o, d->now_ms));
+	/* The kernel first: the log line, the leases file and on_block can
+	 * wait, the bot's next SYN cannot. */
+	daemon_flush(d);
 	d->stats.blocks++;
 	d->state_dirty = true;
 	log_block(d, o);
