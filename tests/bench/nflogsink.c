@@ -1,22 +1,23 @@
 /* nflogsink: a reference NFLOG consumer for the end-to-end benchmark.
  *
- *   nflogsink -g GROUP [-q QTHRESHOLD] [-d] [-w]
+ *   nflogsink -g GROUP [-q QTHRESHOLD | -q busy | -a] [-d] [-w]
  *
  * Binds GROUP with nflogd's own intake (intake_open: copy range, nlbufsiz,
- * flush timeout 0, sequence numbers, 8 MiB receive buffer) but with the
- * given qthreshold (default 1, as nflogd), then loops: epoll_wait, drain the
- * socket with intake_drain. Per event it runs either nothing beyond the
- * intake parse (the floor) or, with -d, nflogd's whole per-event path
- * (daemon_on_event on a dry-run struct nflogd, threshold 1000000, no
- * timers, no nft). So "-q 1 -d" costs what the daemon's event path costs,
- * and "-q 64 -d" what it would cost with kernel-side batching. -w parses
- * each datagram with walk.h's one-pass attribute walk instead of
- * intake_parse_datagram (same receive loop otherwise): what the intake could
- * cost with that parser.
+ * flush timeout 0, sequence numbers, 8 MiB receive buffer), then sets the
+ * kernel's qthreshold to QTHRESHOLD (default 1: every event at once), to
+ * the daemon's busy setting (INTAKE_QTHRESH_BUSY) with "-q busy", or lets
+ * intake_adapt switch it with the event rate as the daemon does (-a). Then
+ * it loops: epoll_wait, drain the socket with intake_drain. Per event it
+ * runs either nothing beyond the intake parse (the floor) or, with -d,
+ * nflogd's whole per-event path (daemon_on_event on a dry-run struct nflogd,
+ * threshold 1000000, no timers, no nft). -w parses each datagram with
+ * walk.h's one-pass attribute walk instead of intake_parse_datagram (same
+ * receive loop otherwise): what the intake could cost with that parser.
  *
  * Prints "ready" on stdout once bound, and on SIGTERM/SIGINT one line
- * "RESULT events=N lost=N overruns=N datagrams=N truncated=N malformed=N".
+ * "RESULT q=Q events=N lost=N overruns=N datagrams=N truncated=N malformed=N".
  * CPU time is read from outside (/proc/PID/stat) like for the daemons. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -26,6 +27,9 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
+
+#include <libmnl/libmnl.h>
+#include <libnetfilter_log/libnetfilter_log.h>
 
 #include "config.h"
 #include "daemon.h"
@@ -72,6 +76,19 @@ static int setup_daemon(struct nflogd *d)
 	return d->tracker && d->policy && d->recent ? 0 : -1;
 }
 
+/* The kernel's qthreshold for our group (no ACK asked: it would land
+ * among the events; an error reply is counted with the non-events). */
+static int set_qthreshold(struct intake *n, uint16_t group, uint32_t q)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+
+	memset(buf, 0, sizeof(buf));
+	nlh = nflog_nlmsg_put_header(buf, NFULNL_MSG_CONFIG, AF_UNSPEC, group);
+	mnl_attr_put_u32(nlh, NFULA_CFG_QTHRESH, htonl(q));
+	return mnl_socket_sendto(n->nl, nlh, nlh->nlmsg_len) == (ssize_t)nlh->nlmsg_len ? 0 : -1;
+}
+
 /* intake_drain with walk_datagram as the parser. */
 static void drain_walk(struct intake *n, intake_event_fn fn, void *ctx)
 {
@@ -101,21 +118,29 @@ int main(int argc, char **argv)
 {
 	static struct nflogd d;
 	struct intake in;
-	char err[256];
+	char err[256], qbuf[16];
 	unsigned group = 27, qthreshold = 1;
-	bool full = false, walk = false;
+	bool full = false, walk = false, adaptive = false;
 	int opt, ep, sfd;
 	sigset_t mask;
 	struct epoll_event ev = { .events = EPOLLIN };
 
-	while ((opt = getopt(argc, argv, "g:q:dw")) != -1) {
+	while ((opt = getopt(argc, argv, "g:q:adw")) != -1) {
 		switch (opt) {
 		case 'g': group = (unsigned)strtoul(optarg, NULL, 10); break;
-		case 'q': qthreshold = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'q':
+#ifdef INTAKE_QTHRESH_BUSY
+			qthreshold = strcmp(optarg, "busy") == 0 ? INTAKE_QTHRESH_BUSY
+								 : (unsigned)strtoul(optarg, NULL, 10);
+#else
+			qthreshold = strcmp(optarg, "busy") == 0 ? 64 : (unsigned)strtoul(optarg, NULL, 10);
+#endif
+			break;
+		case 'a': adaptive = true; break;
 		case 'd': full = true; break;
 		case 'w': walk = true; break;
 		default:
-			fprintf(stderr, "usage: nflogsink -g GROUP [-q QTHRESHOLD] [-d] [-w]\n");
+			fprintf(stderr, "usage: nflogsink -g GROUP [-q QTHRESHOLD | -q busy | -a] [-d] [-w]\n");
 			return 2;
 		}
 	}
@@ -129,10 +154,28 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	ep = epoll_create1(EPOLL_CLOEXEC);
-	if (intake_open(&in, (uint16_t)group, qthreshold, err, sizeof(err)) < 0) {
+#ifdef INTAKE_QTHRESH_BUSY	/* the adaptive intake: opens quiet */
+	if (intake_open(&in, (uint16_t)group, err, sizeof(err)) < 0) {
 		fprintf(stderr, "nflogsink: %s\n", err);
 		return 1;
 	}
+	if (!adaptive && qthreshold != in.qthreshold &&
+	    set_qthreshold(&in, (uint16_t)group, qthreshold) == 0)
+		in.qthreshold = qthreshold;
+#else
+	if (adaptive) {
+		fprintf(stderr, "nflogsink: this intake has no adaptive batching\n");
+		return 1;
+	}
+	if (intake_open(&in, (uint16_t)group, 1, err, sizeof(err)) < 0) {
+		fprintf(stderr, "nflogsink: %s\n", err);
+		return 1;
+	}
+	if (qthreshold != 1 && set_qthreshold(&in, (uint16_t)group, qthreshold) < 0) {
+		fprintf(stderr, "nflogsink: setting qthreshold %u failed\n", qthreshold);
+		return 1;
+	}
+#endif
 	ev.data.u32 = 1;
 	epoll_ctl(ep, EPOLL_CTL_ADD, intake_fd(&in), &ev);
 	ev.data.u32 = 2;
@@ -158,13 +201,18 @@ int main(int argc, char **argv)
 					drain_walk(&in, fn, &d);
 				else
 					intake_drain(&in, fn, &d);
+#ifdef INTAKE_QTHRESH_BUSY
+				if (adaptive)
+					intake_adapt(&in, monotonic_ms());
+#endif
 			}
 		}
 		if (stop)
 			break;
 	}
-	printf("RESULT events=%llu lost=%llu overruns=%llu datagrams=%llu truncated=%llu "
-	       "malformed=%llu\n", (unsigned long long)in.stats.events,
+	snprintf(qbuf, sizeof(qbuf), "%u", qthreshold);
+	printf("RESULT q=%s events=%llu lost=%llu overruns=%llu datagrams=%llu truncated=%llu "
+	       "malformed=%llu\n", adaptive ? "adaptive" : qbuf, (unsigned long long)in.stats.events,
 	       (unsigned long long)in.stats.lost, (unsigned long long)in.stats.overruns,
 	       (unsigned long long)in.stats.datagrams, (unsigned long long)in.stats.truncated,
 	       (unsigned long long)in.stats.malformed);
