@@ -237,8 +237,11 @@ struct offender *daemon_block(struct nflogd *d, const struct addr *a, const stru
 	}
 	queue(d, true, &o->addr, daemon_kernel_timeout(o, d->now_ms));
 	/* The kernel first: the log line, the leases file and on_block can
-	 * wait, the bot's next SYN cannot. */
-	daemon_flush(d);
+	 * wait, the bot's next SYN cannot. Only the first block of a wake-up
+	 * goes alone; in a flood of them the rest share one batch at the end
+	 * of the drain (one batch per block would fall behind the flood). */
+	if (d->wakeup_blocks++ == 0)
+		daemon_flush(d);
 	d->stats.blocks++;
 	d->state_dirty = true;
 	log_block(d, o);
@@ -313,6 +316,7 @@ void daemon_on_event(void *ctx, const struct intake_event *ev)
 void daemon_on_intake(struct nflogd *d)
 {
 	d->now_ms = monotonic_ms();
+	d->wakeup_blocks = 0;
 	intake_drain(&d->intake, daemon_on_event, d);
 	daemon_flush(d);
 	intake_adapt(&d->intake, d->now_ms);
@@ -324,6 +328,13 @@ static void report_loss(struct nflogd *d)
 {
 	const struct intake_stats *st = &d->intake.stats;
 
+	/* The exact count comes with the next event (a gap in the kernel's
+	 * sequence numbers); say at once that events were lost. */
+	if (st->overruns > d->overruns_reported) {
+		log_warnx("receive buffer overrun: events lost, counted exactly when the next "
+			  "event arrives (nflogctl status: events_lost)");
+		d->overruns_reported = st->overruns;
+	}
 	if (st->lost > d->lost_reported) {
 		log_warnx("lost %llu events (%s; %llu lost since start)",
 			  (unsigned long long)(st->lost - d->lost_reported),

@@ -65,6 +65,8 @@ struct nflogd {
 	uint64_t now_ms;			/* read once per wake-up, not per event */
 	uint64_t last_housekeeping_ms;
 	uint64_t lost_reported;		/* intake loss already logged */
+	uint64_t overruns_reported;
+	unsigned wakeup_blocks;			/* blocks decided in this wake-up */
 	/* Kernel changes decided while draining, sent as one batch after. */
 	struct pending {
 		struct nft_block_elem *v;
