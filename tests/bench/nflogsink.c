@@ -154,7 +154,8 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	ep = epoll_create1(EPOLL_CLOEXEC);
-#ifdef INTAKE_QTHRESH_BUSY	/* the adaptive intake: opens quiet */
+	/* The intake opens quiet (every event at once); set the batching
+	 * asked for, unless -a leaves it to the daemon's adaptive rule. */
 	if (intake_open(&in, (uint16_t)group, err, sizeof(err)) < 0) {
 		fprintf(stderr, "nflogsink: %s\n", err);
 		return 1;
@@ -162,20 +163,6 @@ int main(int argc, char **argv)
 	if (!adaptive && qthreshold != in.qthreshold &&
 	    set_qthreshold(&in, (uint16_t)group, qthreshold) == 0)
 		in.qthreshold = qthreshold;
-#else
-	if (adaptive) {
-		fprintf(stderr, "nflogsink: this intake has no adaptive batching\n");
-		return 1;
-	}
-	if (intake_open(&in, (uint16_t)group, 1, err, sizeof(err)) < 0) {
-		fprintf(stderr, "nflogsink: %s\n", err);
-		return 1;
-	}
-	if (qthreshold != 1 && set_qthreshold(&in, (uint16_t)group, qthreshold) < 0) {
-		fprintf(stderr, "nflogsink: setting qthreshold %u failed\n", qthreshold);
-		return 1;
-	}
-#endif
 	ev.data.u32 = 1;
 	epoll_ctl(ep, EPOLL_CTL_ADD, intake_fd(&in), &ev);
 	ev.data.u32 = 2;
