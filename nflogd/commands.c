@@ -79,6 +79,7 @@ static void cmd_status(struct nflogd *d, char **w, int n, struct reply *r)
 	reply_num(r, "events_received", (int64_t)in->events);
 	reply_num(r, "events_lost", (int64_t)in->lost);
 	reply_num(r, "overruns", (int64_t)in->overruns);
+	reply_num(r, "datagrams_dropped", intake_socket_drops(&d->intake));
 	reply_num(r, "datagrams", (int64_t)in->datagrams);
 	reply_num(r, "bytes", (int64_t)in->bytes);
 	reply_num(r, "kernel_batching", d->intake.qthreshold);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <libmnl/libmnl.h>
+#include <linux/sock_diag.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <libnetfilter_log/libnetfilter_log.h>
 
@@ -229,6 +230,17 @@ int intake_open(struct intake *n, uint16_t group, char *err, size_t errlen)
 fail:
 	intake_close(n);
 	return -1;
+}
+
+uint32_t intake_socket_drops(const struct intake *n)
+{
+	uint32_t mem[SK_MEMINFO_VARS];
+	socklen_t len = sizeof(mem);
+
+	if (getsockopt(mnl_socket_get_fd(n->nl), SOL_SOCKET, SO_MEMINFO, mem, &len) < 0 ||
+	    len < sizeof(mem))
+		return 0;
+	return mem[SK_MEMINFO_DROPS];
 }
 
 uint32_t intake_qthreshold_for(uint32_t current, uint64_t events_per_s)

@@ -72,6 +72,9 @@ uint32_t intake_qthreshold_for(uint32_t current, uint64_t events_per_s);
 /* Bind the group with headers-only copy, sequence numbers, a short flush
  * timeout, quiet batching. 0, or -1 with a message in err. */
 int intake_open(struct intake *n, uint16_t group, char *err, size_t errlen);
+/* Datagrams the kernel dropped at our socket (SO_MEMINFO): a loss at the
+ * very end of a flood shows here before a sequence gap can show it. */
+uint32_t intake_socket_drops(const struct intake *n);
 /* After a drain: measure the rate and switch the kernel's batching. */
 void intake_adapt(struct intake *n, uint64_t now_ms);
 void intake_close(struct intake *n);

@@ -471,6 +471,7 @@ t_overrun_counted_exactly() {
 	claim "some were lost (the test did overrun)" [ "$lost" -gt 0 ] &&
 	claim "received + lost = logged by the kernel" [ $((rcv + lost)) = "$logged_kernel" ] &&
 	claim "ENOBUFS seen" [ "$(json_get 'j["status"]["overruns"]' <<<"$j")" -ge 1 ] &&
+	claim "the socket's dropped datagrams shown" [ "$(json_get 'j["status"]["datagrams_dropped"]' <<<"$j")" -ge 1 ] &&
 	claim "the overrun logged at once" logged "receive buffer overrun: events lost" &&
 	claim "loss logged" logged "lost $lost events (receive buffer overrun" &&
 	claim "still working" ctl status >/dev/null
