@@ -15,9 +15,9 @@
 #include "policy.h"
 #include "recent.h"
 #include "tracker.h"
+#include "version.h"
 #include "whitelist.h"
 
-#define NFLOGD_VERSION "0.1.0"
 #define DAEMON_HOUSEKEEPING_MS 1000
 #define DAEMON_STATE_SAVE_MS 1000	/* blocks reach the state file within this */
 #define DAEMON_MAX_HOOKS 16		/* on_block programs running at once */

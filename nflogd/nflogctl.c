@@ -13,6 +13,7 @@
 #include "config.h"
 #include "duration.h"
 #include "protocol.h"
+#include "version.h"
 
 #define MAX_FIELDS 48
 
@@ -514,7 +515,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "-s") && i + 1 < argc)
 			socket_path = argv[++i];
 		else if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
-			printf("nflogctl %s\n", "0.1.0");
+			printf("nflogctl %s\n", NFLOGD_VERSION);
 			return 0;
 		} else
 			usage();
