@@ -257,10 +257,11 @@ static void read_request(struct control *c, struct control_client *cl,
 void control_client_ready(struct control *c, int slot, uint32_t events,
 			  control_handler_fn fn, void *ctx)
 {
-	struct control_client *cl = &c->clients[slot];
+	struct control_client *cl;
 
-	if (slot < 0 || slot >= CONTROL_MAX_CLIENTS || cl->fd < 0)
+	if (slot < 0 || slot >= CONTROL_MAX_CLIENTS || c->clients[slot].fd < 0)
 		return;
+	cl = &c->clients[slot];
 	if (cl->replying)
 		send_reply(c, cl);
 	else if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
