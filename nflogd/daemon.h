@@ -109,6 +109,8 @@ void daemon_on_event(void *ctx, const struct intake_event *ev);
 /* Hand queued block changes to the kernel. */
 void daemon_flush(struct nflogd *d);
 
+/* The policy's limits from the configuration. */
+struct policy_cfg daemon_policy_cfg(const struct config *cfg);
 /* Write blocks and offences to state_file now (coalesced by the timer). */
 void daemon_save_state(struct nflogd *d);
 /* A block's remaining time for the kernel element; 0 = permanent. */

@@ -12,7 +12,7 @@
 #include "log.h"
 #include "state.h"
 
-static struct policy_cfg policy_cfg_of(const struct config *cfg)
+struct policy_cfg daemon_policy_cfg(const struct config *cfg)
 {
 	struct policy_cfg p = {
 		.threshold = cfg->threshold,
@@ -205,7 +205,7 @@ int daemon_start(struct nflogd *d, const char *config_path, bool dry_run, int ep
 		log_warnx("%s", err);
 		return -1;
 	}
-	pc = policy_cfg_of(&d->cfg);
+	pc = daemon_policy_cfg(&d->cfg);
 	d->tracker = tracker_new(d->cfg.max_hosts, d->cfg.window, d->seed, d->now_ms);
 	d->policy = policy_new(&pc, d->seed);
 	d->recent = calloc(1, sizeof(*d->recent));
@@ -338,7 +338,7 @@ int daemon_reload(struct nflogd *d, char *err, size_t errlen)
 	d->cfg = cfg;
 	whitelist_free(&d->wl);
 	d->wl = wl;
-	pc = policy_cfg_of(&d->cfg);
+	pc = daemon_policy_cfg(&d->cfg);
 	policy_set_cfg(d->policy, &pc);
 	unblock_whitelisted(d);
 	if (strcmp(old_table, d->cfg.table) != 0 && nft_table_delete(&d->nft, old_table) < 0)

@@ -275,18 +275,6 @@ static void on_event_packet(void *ctx, const struct intake_event *ev)
 			    conn_is_attempt(&c);
 }
 
-static struct policy_cfg policy_cfg_of(const struct config *cfg)
-{
-	struct policy_cfg p = {
-		.threshold = cfg->threshold,
-		.min_destinations = cfg->min_destinations,
-		.block_time_ms = cfg->block_time * 1000,
-		.block_time_max_ms = cfg->block_time_max * 1000,
-		.max_blocked = cfg->max_blocked,
-	};
-	return p;
-}
-
 static int setup_daemon(struct nflogd *d, const struct opts *o, uint64_t start_ms)
 {
 	struct policy_cfg pc;
@@ -298,7 +286,7 @@ static int setup_daemon(struct nflogd *d, const struct opts *o, uint64_t start_m
 	d->dry_run = true;
 	d->seed = 0x9e3779b97f4a7c15ull;
 	d->now_ms = d->started_ms = d->last_housekeeping_ms = start_ms;
-	pc = policy_cfg_of(&d->cfg);
+	pc = daemon_policy_cfg(&d->cfg);
 	d->tracker = tracker_new(d->cfg.max_hosts, d->cfg.window, d->seed, start_ms);
 	d->policy = policy_new(&pc, d->seed);
 	d->recent = calloc(1, sizeof(*d->recent));
