@@ -98,11 +98,16 @@ static uint64_t mono_of(const struct nflogd *d, int64_t wall)
 
 void daemon_save_state(struct nflogd *d)
 {
-	struct state_entry *v = calloc(d->policy->fresh ? d->policy->fresh : 1, sizeof(*v));
+	struct state_entry *v;
 	char err[STATE_ERR_MAX];
 	size_t n = 0;
 
 	d->state_saved_ms = d->now_ms;
+	if (d->dry_run) {
+		d->state_dirty = false;
+		return;
+	}
+	v = calloc(d->policy->fresh ? d->policy->fresh : 1, sizeof(*v));
 	if (v == NULL) {
 		d->stats.state_errors++;
 		log_warnx("state: out of memory; %s not written", d->cfg.state_file);
@@ -213,7 +218,10 @@ int daemon_start(struct nflogd *d, const char *config_path, bool dry_run, int ep
 		log_warnx("out of memory for %u hosts", d->cfg.max_hosts);
 		return -1;
 	}
-	restore_state(d);
+	/* A dry run never blocks: it neither enforces saved blocks nor saves
+	 * the ones it only pretends to make. */
+	if (!dry_run)
+		restore_state(d);
 	/* Bind the group and open the socket before the rule that feeds the
 	 * group exists: no event of the start-up is lost, and "table exists"
 	 * means "ready" to scripts. */

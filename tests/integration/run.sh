@@ -170,7 +170,10 @@ t_dry_run_blocks_nothing() {
 	echo "    dry run: $reached of 60 SYNs reached the WAN"
 	claim "all passed" [ "$reached" = 60 ] &&
 	claim "nothing in blocked4" [ -z "$(blocked_elems blocked4)" ] &&
-	claim "the block was logged as dry run" logged "dry-run: block $BOT "
+	claim "the block was logged as dry run" logged "dry-run: block $BOT " || return 1
+	daemon_stop
+	claim "no state file: a pretended block must not come back as a real one" \
+		test ! -e "$LAB_DIR/state"
 }
 
 t_clean_stop_leaves_no_table() {
