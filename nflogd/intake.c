@@ -237,6 +237,8 @@ uint32_t intake_socket_drops(const struct intake *n)
 	uint32_t mem[SK_MEMINFO_VARS];
 	socklen_t len = sizeof(mem);
 
+	if (n->nl == NULL)	/* not open (yet) */
+		return 0;
 	if (getsockopt(mnl_socket_get_fd(n->nl), SOL_SOCKET, SO_MEMINFO, mem, &len) < 0 ||
 	    len < sizeof(mem))
 		return 0;
