@@ -5,6 +5,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,18 +21,10 @@
 /* Feed `text` to config_parse() through fmemopen(). */
 static int parse_as(struct config *cfg, const char *text, const char *name, char *err)
 {
-	size_t len = strlen(text);
-	char *copy = malloc(len + 1);
-	FILE *f;
-	int rc;
+	FILE *f = text_stream(text);
+	int rc = config_parse(cfg, f, name, err);
 
-	assert_non_null(copy);
-	memcpy(copy, text, len + 1);
-	f = fmemopen(copy, len, "r");
-	assert_non_null(f);
-	rc = config_parse(cfg, f, name, err);
 	fclose(f);
-	free(copy);
 	return rc;
 }
 

@@ -5,6 +5,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -74,36 +76,6 @@ static void check_no_lease(const struct leases *l, const char *addr)
 
 	if (leases_find(l, &a) != NULL)
 		fail_msg("unexpected lease for %s", addr);
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-/* The file tests get a fresh directory, removed afterwards even when the
- * test fails. */
-static int dir_setup(void **state)
-{
-	char *dir = strdup("/tmp/nflogd-test-leases-XXXXXX");
-
-	if (dir == NULL || mkdtemp(dir) == NULL) {
-		free(dir);
-		return -1;
-	}
-	*state = dir;
-	return 0;
-}
-
-static int dir_teardown(void **state)
-{
-	int rc = nftw(*state, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-
-	free(*state);
-	return rc;
 }
 
 static void write_file(const char *path, const char *text)
@@ -541,8 +513,8 @@ int main(void)
 		cmocka_unit_test(test_duplicates_and_order),
 		cmocka_unit_test(test_parse_replaces),
 		cmocka_unit_test(test_many),
-		cmocka_unit_test_setup_teardown(test_refresh, dir_setup, dir_teardown),
-		cmocka_unit_test_setup_teardown(test_refresh_not_a_file, dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(test_refresh, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_refresh_not_a_file, tmpdir_setup, tmpdir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

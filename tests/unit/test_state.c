@@ -5,6 +5,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <errno.h>
 #include <ftw.h>
 #include <inttypes.h>
@@ -135,36 +137,6 @@ static void expect_error_bytes(const char *text, size_t len, unsigned line, cons
 static void expect_error(const char *text, unsigned line, const char *needle)
 {
 	expect_error_bytes(text, strlen(text), line, needle);
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-/* Each test that touches files gets a fresh directory, removed afterwards
- * even when the test fails. */
-static int dir_setup(void **state)
-{
-	char *dir = strdup("/tmp/nflogd-test-state-XXXXXX");
-
-	if (dir == NULL || mkdtemp(dir) == NULL) {
-		free(dir);
-		return -1;
-	}
-	*state = dir;
-	return 0;
-}
-
-static int dir_teardown(void **state)
-{
-	int rc = nftw(*state, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-
-	free(*state);
-	return rc;
 }
 
 static bool exists(const char *path)
@@ -790,22 +762,22 @@ static void test_move_aside(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_roundtrip_many, dir_setup, dir_teardown),
-		cmocka_unit_test_setup_teardown(test_roundtrip_extremes, dir_setup, dir_teardown),
-		cmocka_unit_test_setup_teardown(test_save_format, dir_setup, dir_teardown),
-		cmocka_unit_test_setup_teardown(test_save_empty, dir_setup, dir_teardown),
-		cmocka_unit_test_setup_teardown(test_save_replaces, dir_setup, dir_teardown),
-		cmocka_unit_test_setup_teardown(test_save_creates_dir, dir_setup, dir_teardown),
-		cmocka_unit_test_setup_teardown(test_save_failure_keeps_old, dir_setup, dir_teardown),
-		cmocka_unit_test_setup_teardown(test_load_missing, dir_setup, dir_teardown),
-		cmocka_unit_test_setup_teardown(test_load_corrupt_names_file, dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(test_roundtrip_many, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_roundtrip_extremes, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_save_format, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_save_empty, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_save_replaces, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_save_creates_dir, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_save_failure_keeps_old, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_load_missing, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_load_corrupt_names_file, tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test(test_parse_lenient_layout),
 		cmocka_unit_test(test_parse_errors_header),
 		cmocka_unit_test(test_parse_errors_entries),
 		cmocka_unit_test(test_parse_errors_keys),
 		cmocka_unit_test(test_parse_errors_duplicates),
 		cmocka_unit_test(test_parse_errors_damage),
-		cmocka_unit_test_setup_teardown(test_move_aside, dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(test_move_aside, tmpdir_setup, tmpdir_teardown),
 	};
 
 	/* Directory modes are checked against 0750 exactly. */
