@@ -32,11 +32,6 @@ const uint8_t *addr_v4_bytes(const struct addr *a)
 	return a->b + 12;
 }
 
-bool addr_equal(const struct addr *a, const struct addr *b)
-{
-	return memcmp(a->b, b->b, sizeof(a->b)) == 0;
-}
-
 int addr_cmp(const struct addr *a, const struct addr *b)
 {
 	return memcmp(a->b, b->b, sizeof(a->b));
@@ -188,11 +183,3 @@ uint64_t hash_mix64(uint64_t x)
 	return x;
 }
 
-uint32_t addr_hash(const struct addr *a, uint64_t seed)
-{
-	uint64_t hi, lo;
-
-	memcpy(&hi, a->b, 8);
-	memcpy(&lo, a->b + 8, 8);
-	return (uint32_t)(hash_mix64(hash_mix64(hi ^ seed) ^ lo) >> 32);
-}

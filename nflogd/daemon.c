@@ -252,14 +252,10 @@ struct offender *daemon_block(struct nflogd *d, const struct addr *a, const stru
 void daemon_on_event(void *ctx, const struct intake_event *ev)
 {
 	struct nflogd *d = ctx;
-	struct conn c;
-	struct mac mac;
-	bool has_mac = ev->hwaddr && ev->hwaddr_len == sizeof(mac.b);
-	bool counted;
-	struct host *h;
-	uint32_t conns, dsts;
+	struct counted_event *e = &d->batch[d->nbatch];
+	bool has_mac = ev->hwaddr && ev->hwaddr_len == sizeof(e->mac.b);
 
-	switch (packet_parse(ev->payload, ev->len, &c)) {
+	switch (packet_parse(ev->payload, ev->len, &e->c)) {
 	case PACKET_OK:
 		break;
 	case PACKET_NOT_TCP:
@@ -269,27 +265,40 @@ void daemon_on_event(void *ctx, const struct intake_event *ev)
 		d->stats.malformed++;
 		return;
 	}
-	if (!conn_is_attempt(&c)) {
+	if (!conn_is_attempt(&e->c)) {
 		d->stats.not_attempt++;
 		return;
 	}
-	if (!config_port_counted(&d->cfg, c.dport)) {
+	if (!config_port_counted(&d->cfg, e->c.dport)) {
 		d->stats.other_port++;
 		return;
 	}
 	if (has_mac)
-		memcpy(mac.b, ev->hwaddr, sizeof(mac.b));
-	if (daemon_whitelisted(d, &c.src, has_mac ? &mac : NULL)) {
+		memcpy(e->mac.b, ev->hwaddr, sizeof(e->mac.b));
+	if (daemon_whitelisted(d, &e->c.src, has_mac ? &e->mac : NULL)) {
 		d->stats.whitelisted++;
 		return;
 	}
-	h = tracker_record(d->tracker, &c, has_mac ? &mac : NULL, d->now_ms, &counted);
+	e->has_mac = has_mac;
+	tracker_hint(d->tracker, &e->c, &e->hint);
+	if (++d->nbatch == DAEMON_BATCH)
+		daemon_count_batch(d);
+}
+
+static void count_event(struct nflogd *d, const struct counted_event *e)
+{
+	bool counted;
+	struct host *h;
+	uint32_t conns, dsts;
+
+	h = tracker_record_hinted(d->tracker, &e->c, &e->hint, e->has_mac ? &e->mac : NULL,
+				  d->now_ms, &counted);
 	if (!counted) {
 		d->stats.retransmits++;
 		return;
 	}
 	d->stats.counted++;
-	recent_add(d->recent, &c.src, &c.dst, d->now_ms);
+	recent_add(d->recent, &e->c.src, &e->c.dst, d->now_ms);
 	conns = tracker_window_count(d->tracker, h, d->now_ms);
 	if (conns <= d->cfg.threshold)
 		return;
@@ -313,11 +322,35 @@ void daemon_on_event(void *ctx, const struct intake_event *ev)
 		tracker_reset_window(h);
 }
 
+void daemon_count_batch(struct nflogd *d)
+{
+	unsigned n = d->nbatch;
+
+	for (unsigned i = 0; i < n; i++)
+		tracker_prefetch_host(d->tracker, &d->batch[i].hint);
+	for (unsigned i = 0; i < n; i++) {
+		struct counted_event *e = &d->batch[i];
+		const struct host *h = tracker_prefetch_lru(d->tracker, &e->hint);
+
+		/* Only a host past the threshold is looked up in the policy. */
+		e->policy_hint = h && h->total > d->cfg.threshold;
+		if (e->policy_hint)
+			e->policy_hash = policy_prefetch_index(d->policy, &e->c.src);
+	}
+	for (unsigned i = 0; i < n; i++)
+		if (d->batch[i].policy_hint)
+			policy_prefetch_record(d->policy, d->batch[i].policy_hash);
+	for (unsigned i = 0; i < n; i++)
+		count_event(d, &d->batch[i]);
+	d->nbatch = 0;
+}
+
 void daemon_on_intake(struct nflogd *d)
 {
 	d->now_ms = monotonic_ms();
 	d->wakeup_blocks = 0;
 	intake_drain(&d->intake, daemon_on_event, d);
+	daemon_count_batch(d);
 	daemon_flush(d);
 	intake_adapt(&d->intake, d->now_ms);
 }

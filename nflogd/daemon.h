@@ -21,6 +21,9 @@
 #define DAEMON_HOUSEKEEPING_MS 1000
 #define DAEMON_STATE_SAVE_MS 1000	/* blocks reach the state file within this */
 #define DAEMON_MAX_HOOKS 16		/* on_block programs running at once */
+/* Events counted together, so their cache misses overlap (tracker.h). A
+ * batch never outlives a wake-up: daemon_on_intake counts the rest. */
+#define DAEMON_BATCH 16
 
 /* epoll tags (the high half of data.u64); control.h has 3 and 4. */
 enum { TAG_SIGNAL = 1, TAG_INTAKE = 2, TAG_MONITOR = 5 };
@@ -67,6 +70,16 @@ struct nflogd {
 	uint64_t lost_reported;		/* intake loss already logged */
 	uint64_t overruns_reported;
 	unsigned wakeup_blocks;			/* blocks decided in this wake-up */
+	/* Events that passed the filters, waiting to be counted. */
+	struct counted_event {
+		struct conn c;
+		struct mac mac;
+		bool has_mac;
+		struct tracker_hint hint;
+		bool policy_hint;	/* likely looked up in the policy */
+		uint32_t policy_hash;
+	} batch[DAEMON_BATCH];
+	unsigned nbatch;
 	/* Kernel changes decided while draining, sent as one batch after. */
 	struct pending {
 		struct nft_block_elem *v;
@@ -104,8 +117,10 @@ void daemon_on_child(struct nflogd *d);
 /* Clean stop: delete the table. */
 void daemon_stop(struct nflogd *d);
 
-/* One event as NFLOG delivered it (exposed for tests and benchmarks). */
+/* One event as NFLOG delivered it (exposed for tests and benchmarks). It
+ * may wait in the batch: call daemon_count_batch when the events run out. */
 void daemon_on_event(void *ctx, const struct intake_event *ev);
+void daemon_count_batch(struct nflogd *d);
 /* Hand queued block changes to the kernel. */
 void daemon_flush(struct nflogd *d);
 

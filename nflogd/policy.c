@@ -132,6 +132,22 @@ static void heap_remove(struct policy *p, uint32_t rec)
 
 /* --- records --- */
 
+uint32_t policy_prefetch_index(const struct policy *p, const struct addr *a)
+{
+	uint32_t hash = addrmap_hash(&p->map, a);
+
+	addrmap_prefetch(&p->map, hash);
+	return hash;
+}
+
+void policy_prefetch_record(const struct policy *p, uint32_t hash)
+{
+	uint32_t i = addrmap_guess(&p->map, hash);
+
+	if (i != NONE)
+		__builtin_prefetch(&p->recs[i]);
+}
+
 struct offender *policy_find(const struct policy *p, const struct addr *a)
 {
 	uint32_t i = addrmap_find(&p->map, a);

@@ -73,6 +73,10 @@ bool policy_exceeds(const struct policy_cfg *cfg, uint32_t conns, uint32_t dsts_
 uint64_t policy_block_duration(const struct policy_cfg *cfg, uint32_t offence);
 
 struct offender *policy_find(const struct policy *p, const struct addr *a);
+/* A batch's hints (as tracker.h's): load the index line policy_find(a)
+ * reads, then, in a later pass, the record it probably finds. */
+uint32_t policy_prefetch_index(const struct policy *p, const struct addr *a);
+void policy_prefetch_record(const struct policy *p, uint32_t hash);
 
 /* Block a host. duration_ms: POLICY_BY_OFFENCE for the escalation rule,
  * else the length (0 = until unblocked). If the cap forced a release,

@@ -34,6 +34,7 @@ struct tracker *tracker_new(uint32_t max_hosts, uint32_t window_seconds, uint64_
 	t->epoch_ms = now_ms;
 	t->seed = seed;
 	t->free_list = t->lru_head = t->lru_tail = NONE;
+	t->clock.ms = UINT64_MAX;	/* no clock read yet */
 	return t;
 }
 
@@ -50,6 +51,23 @@ void tracker_free(struct tracker *t)
 static uint32_t seconds_of(const struct tracker *t, uint64_t now_ms)
 {
 	return (uint32_t)((now_ms - t->epoch_ms) / 1000);
+}
+
+/* The slot clock at now_ms: the cached one when now_ms is its instant. */
+static struct tracker_clock clock_at(const struct tracker *t, uint64_t now_ms)
+{
+	struct tracker_clock c;
+
+	if (now_ms == t->clock.ms)
+		return t->clock;
+	c.ms = now_ms;
+	c.slot = (uint32_t)(now_ms / t->slot_ms);
+	c.elapsed = (uint32_t)(now_ms % t->slot_ms);
+	c.seconds = seconds_of(t, now_ms);
+	c.oldest_weight = c.elapsed == 0 ? 0
+			  : (uint64_t)((((unsigned __int128)(t->slot_ms - c.elapsed) << 64) +
+					t->slot_ms - 1) / t->slot_ms);
+	return c;
 }
 
 uint64_t tracker_host_ms(const struct tracker *t, uint32_t seconds)
@@ -117,9 +135,10 @@ static uint32_t take_slot(struct tracker *t)
 	return i;
 }
 
-static struct host *host_get(struct tracker *t, const struct addr *a, uint32_t now_s)
+static struct host *host_get(struct tracker *t, const struct addr *a, uint32_t hash,
+			     uint32_t now_s)
 {
-	uint32_t i = addrmap_find(&t->map, a);
+	uint32_t i = addrmap_find_hashed(&t->map, a, hash);
 	struct host *h;
 
 	if (i != NONE) {
@@ -134,7 +153,7 @@ static struct host *host_get(struct tracker *t, const struct addr *a, uint32_t n
 	memset(h, 0, sizeof(*h));
 	h->addr = *a;
 	h->first_seen = now_s;
-	addrmap_insert(&t->map, i);
+	addrmap_insert_hashed(&t->map, i, hash);
 	lru_push_front(t, i);
 	return h;
 }
@@ -160,34 +179,86 @@ static void advance(struct host *h, uint32_t slot)
 	h->head_slot = slot;
 }
 
-static bool is_retransmit(struct tracker *t, const struct conn *c, uint32_t now_s)
+static bool is_retransmit(struct tracker *t, const struct tracker_hint *hint, uint32_t now_s)
 {
-	uint64_t k = hash_mix64(addr_hash(&c->src, t->seed) ^
-				((uint64_t)addr_hash(&c->dst, ~t->seed) << 32) ^
-				((uint64_t)c->sport << 16 | c->dport));
-	struct dedupe_entry *e = &t->dedupe[k & ((1u << TRACKER_DEDUPE_BITS) - 1)];
-	uint32_t fp = (uint32_t)(k >> 32) | 1;	/* never 0: 0 marks an empty entry */
+	struct dedupe_entry *e = &t->dedupe[hint->dedupe_slot];
 
-	if (e->fingerprint == fp && now_s - e->seen <= TRACKER_DEDUPE_SECONDS)
+	if (e->fingerprint == hint->dedupe_fp && now_s - e->seen <= TRACKER_DEDUPE_SECONDS)
 		return true;
-	e->fingerprint = fp;
+	e->fingerprint = hint->dedupe_fp;
 	e->seen = now_s;
 	return false;
+}
+
+void tracker_hint(const struct tracker *t, const struct conn *c, struct tracker_hint *hint)
+{
+	uint64_t k;
+
+	hint->src_hash = addrmap_hash(&t->map, &c->src);
+	hint->dst_hash = addr_hash(&c->dst, t->seed);
+	k = hash_mix64(hint->src_hash ^ (uint64_t)hint->dst_hash << 32 ^
+		       ((uint64_t)c->sport << 16 | c->dport));
+	hint->dedupe_slot = (uint32_t)(k & ((1u << TRACKER_DEDUPE_BITS) - 1));
+	hint->dedupe_fp = (uint32_t)(k >> 32) | 1;	/* never 0: 0 marks an empty entry */
+	hint->guess = NONE;
+	addrmap_prefetch(&t->map, hint->src_hash);
+	__builtin_prefetch(&t->dedupe[hint->dedupe_slot], 1);
+}
+
+void tracker_prefetch_host(const struct tracker *t, struct tracker_hint *hint)
+{
+	const char *h;
+
+	hint->guess = addrmap_guess(&t->map, hint->src_hash);
+	if (hint->guess == NONE)
+		return;
+	h = (const char *)&t->hosts[hint->guess];
+	__builtin_prefetch(h, 1);	/* a host spans two cache lines */
+	__builtin_prefetch(h + sizeof(struct host) - 1, 1);
+}
+
+const struct host *tracker_prefetch_lru(const struct tracker *t, const struct tracker_hint *hint)
+{
+	const struct host *h;
+
+	if (hint->guess == NONE)
+		return NULL;
+	h = &t->hosts[hint->guess];
+	if (h->lru_prev != NONE)
+		__builtin_prefetch(&t->hosts[h->lru_prev].lru_next, 1);
+	if (h->lru_next != NONE)
+		__builtin_prefetch(&t->hosts[h->lru_next].lru_prev, 1);
+	return h;
 }
 
 struct host *tracker_record(struct tracker *t, const struct conn *c,
 			    const struct mac *mac, uint64_t now_ms, bool *counted)
 {
-	uint32_t now_s = seconds_of(t, now_ms);
-	uint32_t slot = (uint32_t)(now_ms / t->slot_ms);
-	struct host *h = host_get(t, &c->src, now_s);
+	struct tracker_hint hint;
+
+	tracker_hint(t, c, &hint);
+	return tracker_record_hinted(t, c, &hint, mac, now_ms, counted);
+}
+
+struct host *tracker_record_hinted(struct tracker *t, const struct conn *c,
+				   const struct tracker_hint *hint, const struct mac *mac,
+				   uint64_t now_ms, bool *counted)
+{
+	uint32_t now_s, slot;
+	struct host *h;
+
+	if (now_ms != t->clock.ms)
+		t->clock = clock_at(t, now_ms);
+	now_s = t->clock.seconds;
+	slot = t->clock.slot;
+	h = host_get(t, &c->src, hint->src_hash, now_s);
 
 	h->last_seen = now_s;
 	if (mac) {
 		h->mac = *mac;
 		h->has_mac = true;
 	}
-	if (is_retransmit(t, c, now_s)) {
+	if (is_retransmit(t, hint, now_s)) {
 		t->stats.retransmits++;
 		*counted = false;
 		return h;
@@ -195,7 +266,7 @@ struct host *tracker_record(struct tracker *t, const struct conn *c,
 	advance(h, slot);
 	if (h->count[slot % TRACKER_SLOTS] < UINT16_MAX)
 		h->count[slot % TRACKER_SLOTS]++;
-	h->dstbits[slot / 2 % TRACKER_DST_PAIRS] |= 1ULL << (addr_hash(&c->dst, t->seed) & 63);
+	h->dstbits[slot / 2 % TRACKER_DST_PAIRS] |= 1ULL << (hint->dst_hash & 63);
 	h->total++;
 	t->stats.attempts++;
 	*counted = true;
@@ -237,22 +308,38 @@ static uint32_t slot_count(const struct host *h, uint32_t slot)
 	return h->count[slot % TRACKER_SLOTS];
 }
 
+/* count * (slot_ms - elapsed) / slot_ms, rounded down, without a division:
+ * the error of the rounded-up weight stays below 2^-48 (count < 2^16), less
+ * than the 1/slot_ms that separates the exact result from the next integer. */
+static uint32_t weigh_oldest(const struct tracker_clock *clk, uint32_t count)
+{
+	if (clk->elapsed == 0)
+		return count;
+	return (uint32_t)(((unsigned __int128)count * clk->oldest_weight) >> 64);
+}
+
 uint32_t tracker_window_count(const struct tracker *t, const struct host *h, uint64_t now_ms)
 {
-	uint32_t slot = (uint32_t)(now_ms / t->slot_ms);
-	uint64_t elapsed = now_ms % t->slot_ms;
-	uint32_t sum = 0;
+	struct tracker_clock clk = clock_at(t, now_ms);
+	uint32_t slot = clk.slot, gap = slot - h->head_slot, sum = 0;
 
-	for (uint32_t k = 0; k < TRACKER_SLOTS - 1; k++)
-		sum += slot_count(h, slot - k);
-	sum += (uint32_t)((uint64_t)slot_count(h, slot - (TRACKER_SLOTS - 1)) *
-			  (t->slot_ms - elapsed) / t->slot_ms);
-	return sum;
+	if (slot < h->head_slot) {	/* asked about an earlier time: the general way */
+		for (uint32_t k = 0; k < TRACKER_SLOTS - 1; k++)
+			sum += slot_count(h, slot - k);
+		return sum + weigh_oldest(&clk, slot_count(h, slot - (TRACKER_SLOTS - 1)));
+	}
+	if (gap >= TRACKER_SLOTS)
+		return 0;
+	/* The ring holds slots head_slot back to head_slot - 7: those from
+	 * head_slot to slot - 6 count in full, slot - 7 by its weight. */
+	for (uint32_t k = gap; k < TRACKER_SLOTS - 1; k++)
+		sum += h->count[(slot - k) % TRACKER_SLOTS];
+	return sum + weigh_oldest(&clk, h->count[(slot - (TRACKER_SLOTS - 1)) % TRACKER_SLOTS]);
 }
 
 static uint64_t window_dstbits(const struct tracker *t, const struct host *h, uint64_t now_ms)
 {
-	uint32_t pair = (uint32_t)(now_ms / t->slot_ms) / 2, head = h->head_slot / 2;
+	uint32_t pair = clock_at(t, now_ms).slot / 2, head = h->head_slot / 2;
 	uint64_t bits = 0;
 
 	for (uint32_t k = 0; k < TRACKER_DST_PAIRS; k++) {
@@ -279,7 +366,7 @@ uint32_t tracker_window_dsts(const struct tracker *t, const struct host *h, uint
 		15, 13, 12, 11, 10, 9, 7, 6, 5, 4, 3, 2, 1, 0,
 	};
 	uint32_t est = estimate[64 - __builtin_popcountll(window_dstbits(t, h, now_ms))];
-	uint32_t seen = 0, slot = (uint32_t)(now_ms / t->slot_ms);
+	uint32_t seen = 0, slot = clock_at(t, now_ms).slot;
 
 	/* No more destinations than attempts in the slots the bitmaps cover. */
 	for (uint32_t k = 0; k < TRACKER_SLOTS; k++)

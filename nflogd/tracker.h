@@ -71,6 +71,16 @@ struct tracker_stats {
 	uint64_t expired;		/* forgotten when idle */
 };
 
+/* The clock of the last tracker_record, so the events of one wake-up (one
+ * `now`) share one division. */
+struct tracker_clock {
+	uint64_t ms;
+	uint32_t slot, elapsed, seconds;
+	/* ceil((slot_ms - elapsed) / slot_ms * 2^64): the oldest slot's weight
+	 * as a multiplier (exact after rounding down; 0 when elapsed is 0). */
+	uint64_t oldest_weight;
+};
+
 struct tracker {
 	struct host *hosts;
 	struct addrmap map;
@@ -81,7 +91,16 @@ struct tracker {
 	uint64_t epoch_ms;
 	uint64_t seed;
 	struct dedupe_entry *dedupe;
+	struct tracker_clock clock;
 	struct tracker_stats stats;
+};
+
+/* What tracker_record needs to know of an event before it runs: hashes
+ * computed once, and the host it will probably find. */
+struct tracker_hint {
+	uint32_t src_hash, dst_hash;
+	uint32_t dedupe_slot, dedupe_fp;
+	uint32_t guess;			/* host index, or ADDRMAP_NONE */
 };
 
 struct tracker *tracker_new(uint32_t max_hosts, uint32_t window_seconds, uint64_t seed,
@@ -92,6 +111,23 @@ void tracker_free(struct tracker *t);
  * *counted is false when it was a retransmit. */
 struct host *tracker_record(struct tracker *t, const struct conn *c,
 			    const struct mac *mac, uint64_t now_ms, bool *counted);
+
+/* Counting a batch. Each record costs a few cache misses (index line, host,
+ * its LRU neighbours, dedupe entry) that, one event after the other, are
+ * waited for in turn. Running each stage over the whole batch before the
+ * next lets the misses of different events overlap:
+ *   tracker_hint            every event: hashes; loads index line and dedupe entry
+ *   tracker_prefetch_host   every event: reads the index line; loads the host
+ *   tracker_prefetch_lru    every event: reads the host; loads its neighbours
+ *   tracker_record_hinted   every event, in order
+ * The prefetch stages change nothing: a stale guess costs time, not truth. */
+void tracker_hint(const struct tracker *t, const struct conn *c, struct tracker_hint *hint);
+void tracker_prefetch_host(const struct tracker *t, struct tracker_hint *hint);
+/* Returns the host guessed (NULL if none), for the caller's own hints. */
+const struct host *tracker_prefetch_lru(const struct tracker *t, const struct tracker_hint *hint);
+struct host *tracker_record_hinted(struct tracker *t, const struct conn *c,
+				   const struct tracker_hint *hint, const struct mac *mac,
+				   uint64_t now_ms, bool *counted);
 
 struct host *tracker_find(const struct tracker *t, const struct addr *a);
 /* Start the host's window afresh (after a block, so its release is clean). */

@@ -188,6 +188,8 @@ int main(int argc, char **argv)
 					drain_walk(&in, fn, &d);
 				else
 					intake_drain(&in, fn, &d);
+				if (full)
+					daemon_count_batch(&d);
 #ifdef INTAKE_QTHRESH_BUSY
 				if (adaptive)
 					intake_adapt(&in, monotonic_ms());

@@ -330,6 +330,8 @@ static struct result run_stage(enum stage st, const struct opts *o, struct dgram
 			else
 				intake_parse_datagram(pool[i].buf, pool[i].len, &seq, &stats,
 						      fn, ctx);
+			if (full)	/* the end of a wake-up: the batch's rest */
+				daemon_count_batch(d);
 		}
 		t1 = now_ns();
 		busy += t1 - t0;

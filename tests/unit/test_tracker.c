@@ -652,6 +652,107 @@ static void test_top_random(void **state)
 	tracker_free(t);
 }
 
+
+/* --- batches --- */
+
+/* Counting in batches (every stage over the batch before the next, as the
+ * daemon does) gives what counting one by one gives, though the guesses of
+ * a batch go stale as its earlier events insert, move and evict hosts. */
+static void test_batch_matches_one_by_one(void **state)
+{
+	enum { OPS = 60000, CAP = 96, BATCH = 16 };
+	struct tracker *one = tracker_new(CAP, 60, SEED, 0);
+	struct tracker *many = tracker_new(CAP, 60, SEED, 0);
+	struct conn c[BATCH];
+	struct tracker_hint hint[BATCH];
+	uint64_t now = 0;
+
+	(void)state;
+	rng_state = 0xba7c4;
+	for (int k = 0; k < OPS; k += BATCH) {
+		now += rng() % 700;
+		for (int i = 0; i < BATCH; i++) {
+			/* 200 sources over 96 places: hits, misses and evictions;
+			 * few ports: retransmits too. */
+			c[i] = make_conn((uint32_t)(rng() % 200), (uint32_t)(rng() % 70),
+					 (uint16_t)(40000 + rng() % 8), 25);
+			tracker_hint(many, &c[i], &hint[i]);
+		}
+		for (int i = 0; i < BATCH; i++)
+			tracker_prefetch_host(many, &hint[i]);
+		for (int i = 0; i < BATCH; i++)
+			tracker_prefetch_lru(many, &hint[i]);
+		for (int i = 0; i < BATCH; i++) {
+			bool counted_one, counted_many;
+			struct host *a = tracker_record(one, &c[i], NULL, now, &counted_one);
+			struct host *b = tracker_record_hinted(many, &c[i], &hint[i], NULL, now,
+							       &counted_many);
+
+			assert_true(addr_equal(&b->addr, &c[i].src));
+			assert_int_equal(counted_one, counted_many);
+			assert_int_equal(a - one->hosts, b - many->hosts);
+			assert_int_equal(tracker_window_count(one, a, now),
+					 tracker_window_count(many, b, now));
+			assert_int_equal(a->total, b->total);
+		}
+	}
+	assert_int_equal(one->stats.attempts, many->stats.attempts);
+	assert_int_equal(one->stats.retransmits, many->stats.retransmits);
+	assert_int_equal(one->stats.evicted, many->stats.evicted);
+	assert_true(many->stats.evicted > 1000);
+	assert_true(many->stats.retransmits > 1000);
+	tracker_free(one);
+	tracker_free(many);
+}
+
+/* The window count against the definition, computed with a division, for
+ * hosts built by hand: any window (so any slot width), counts up to the
+ * 16-bit maximum, every elapsed part of a slot, times before, at and long
+ * after the host's newest slot. */
+static uint32_t window_count_reference(uint32_t slot_ms, const struct host *h, uint64_t now)
+{
+	uint32_t slot = (uint32_t)(now / slot_ms), sum = 0;
+	uint64_t elapsed = now % slot_ms;
+
+	for (uint32_t k = 0; k < TRACKER_SLOTS; k++) {
+		uint32_t s = slot - k, c;
+
+		if (s > h->head_slot || h->head_slot - s >= TRACKER_SLOTS)
+			continue;
+		c = h->count[s % TRACKER_SLOTS];
+		sum += k < TRACKER_SLOTS - 1 ? c : (uint32_t)((uint64_t)c * (slot_ms - elapsed) / slot_ms);
+	}
+	return sum;
+}
+
+static void test_window_count_exact(void **state)
+{
+	(void)state;
+	rng_state = 0x3c0de;
+	for (int round = 0; round < 400; round++) {
+		uint32_t window = 1 + (uint32_t)(rng() % 3600);
+		struct tracker *t = tracker_new(16, window, SEED, 0);
+		struct host h;
+
+		assert_non_null(t);
+		memset(&h, 0, sizeof(h));
+		h.head_slot = 20 + (uint32_t)(rng() % 1000);
+		for (int s = 0; s < TRACKER_SLOTS; s++)
+			h.count[s] = (uint16_t)(rng() % 4 == 0 ? 65535 : rng() % 65536);
+		for (int k = 0; k < 200; k++) {
+			/* From 3 slots before the newest to 10 after it. */
+			uint64_t now = ((uint64_t)h.head_slot - 3) * t->slot_ms +
+				       rng() % (13ULL * t->slot_ms);
+
+			if (k % 5 == 0)	/* exactly at a slot's start */
+				now -= now % t->slot_ms;
+			assert_int_equal(tracker_window_count(t, &h, now),
+					 window_count_reference(t->slot_ms, &h, now));
+		}
+		tracker_free(t);
+	}
+}
+
 /* --- stress --- */
 
 static void test_stress_lru(void **state)
@@ -788,6 +889,8 @@ int main(void)
 		cmocka_unit_test(test_top_random),
 		cmocka_unit_test(test_stress_lru),
 		cmocka_unit_test(test_stress_churn),
+		cmocka_unit_test(test_batch_matches_one_by_one),
+		cmocka_unit_test(test_window_count_exact),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
