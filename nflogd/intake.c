@@ -176,9 +176,15 @@ static void put_bind(struct nlmsghdr *nlh, const void *arg)
 	nflog_attr_put_cfg_cmd(nlh, NFULNL_CFG_CMD_BIND);
 }
 
+/* A batching mode: its threshold and the flush timeout that goes with it. */
 static void put_qthreshold(struct nlmsghdr *nlh, const void *arg)
 {
-	mnl_attr_put_u32(nlh, NFULA_CFG_QTHRESH, htonl(*(const uint32_t *)arg));
+	uint32_t qthreshold = *(const uint32_t *)arg;
+
+	mnl_attr_put_u32(nlh, NFULA_CFG_QTHRESH, htonl(qthreshold));
+	mnl_attr_put_u32(nlh, NFULA_CFG_TIMEOUT,
+			 htonl(qthreshold == INTAKE_QTHRESH_QUIET ? INTAKE_TIMEOUT_QUIET
+								  : INTAKE_TIMEOUT_BUSY));
 }
 
 static void put_settings(struct nlmsghdr *nlh, const void *arg)
@@ -187,9 +193,7 @@ static void put_settings(struct nlmsghdr *nlh, const void *arg)
 
 	nflog_attr_put_cfg_mode(nlh, NFULNL_COPY_PACKET, INTAKE_COPY_RANGE);
 	mnl_attr_put_u32(nlh, NFULA_CFG_NLBUFSIZ, htonl(INTAKE_NLBUFSIZ));
-	/* 0 hundredths: a batch waits for the next timer tick at most, not
-	 * the default second. */
-	mnl_attr_put_u32(nlh, NFULA_CFG_TIMEOUT, htonl(0));
+	/* With the flush timeout: not the default second. */
 	put_qthreshold(nlh, &qthreshold);
 	mnl_attr_put_u16(nlh, NFULA_CFG_FLAGS, htons(NFULNL_CFG_F_SEQ));
 }
@@ -254,6 +258,11 @@ uint32_t intake_qthreshold_for(uint32_t current, uint64_t events_per_s)
 	return current;
 }
 
+uint64_t intake_rate_period_ms(uint32_t qthreshold)
+{
+	return qthreshold == INTAKE_QTHRESH_QUIET ? INTAKE_RATE_PERIOD_QUIET_MS
+						  : INTAKE_RATE_PERIOD_BUSY_MS;
+}
 
 void intake_adapt(struct intake *n, uint64_t now_ms)
 {
@@ -262,7 +271,7 @@ void intake_adapt(struct intake *n, uint64_t now_ms)
 	uint32_t want;
 	struct nlmsghdr *nlh;
 
-	if (elapsed < INTAKE_RATE_PERIOD_MS)
+	if (elapsed < intake_rate_period_ms(n->qthreshold))
 		return;
 	want = intake_qthreshold_for(n->qthreshold,
 				     (n->stats.events - n->rate_events) * 1000 / elapsed);

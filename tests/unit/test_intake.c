@@ -755,6 +755,21 @@ static void test_adaptive_batching(void **state)
 			 INTAKE_QTHRESH_QUIET);
 	/* A lone bot at 1000 SYN/s is no flood: every event goes out at once. */
 	assert_int_equal(intake_qthreshold_for(INTAKE_QTHRESH_QUIET, 1000), INTAKE_QTHRESH_QUIET);
+	/* Quiet measures over a short period, so a flood is noticed within
+	 * tens of events: the bot's one per millisecond stays quiet, 21 in a
+	 * period (a flood's first milliseconds) switch. Busy measures longer. */
+	assert_true(intake_rate_period_ms(INTAKE_QTHRESH_QUIET) <= 10);
+	assert_true(intake_rate_period_ms(INTAKE_QTHRESH_BUSY) >= 100);
+	{
+		uint64_t p = intake_rate_period_ms(INTAKE_QTHRESH_QUIET);
+
+		uint64_t bot = p;	/* one SYN per millisecond */
+
+		assert_int_equal(intake_qthreshold_for(INTAKE_QTHRESH_QUIET, bot * 1000 / p),
+				 INTAKE_QTHRESH_QUIET);
+		assert_int_equal(intake_qthreshold_for(INTAKE_QTHRESH_QUIET, 21 * 1000 / p),
+				 INTAKE_QTHRESH_BUSY);
+	}
 }
 
 static void test_cut_message(void **state)
