@@ -56,6 +56,7 @@ static void put_block(struct nflogd *d, struct reply *r, const struct offender *
 static void cmd_status(struct nflogd *d, char **w, int n, struct reply *r)
 {
 	const struct intake_stats *in = &d->intake.stats;
+	struct latency_summary lat = latency_summarize(&d->block_latency);
 	char ports[96];
 
 	(void)w;
@@ -95,6 +96,10 @@ static void cmd_status(struct nflogd *d, char **w, int n, struct reply *r)
 	reply_num(r, "block_refused", (int64_t)d->stats.block_refused);
 	reply_num(r, "kernel_errors", (int64_t)d->stats.kernel_errors);
 	reply_num(r, "table_restores", (int64_t)d->stats.table_restores);
+	reply_num(r, "block_latency_samples", lat.n);
+	reply_num(r, "block_latency_p50_us", lat.p50);
+	reply_num(r, "block_latency_p99_us", lat.p99);
+	reply_num(r, "block_latency_max_us", lat.max);
 }
 
 static int by_since(const void *a, const void *b)

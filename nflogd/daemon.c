@@ -61,6 +61,28 @@ static void queue(struct nflogd *d, bool add, const struct addr *a, uint64_t tim
 	q->n++;
 }
 
+static uint64_t realtime_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* The kernel has ACKed the blocks queued since the last flush. */
+static void record_latency(struct nflogd *d)
+{
+	uint64_t now;
+
+	if (d->nlatency_pending == 0)
+		return;
+	now = realtime_us();
+	for (unsigned i = 0; i < d->nlatency_pending; i++)
+		/* A clock step back can put the event "after" the ACK. */
+		if (now >= d->latency_pending[i])
+			latency_add(&d->block_latency, now - d->latency_pending[i]);
+}
+
 void daemon_flush(struct nflogd *d)
 {
 	int rc;
@@ -82,9 +104,12 @@ void daemon_flush(struct nflogd *d)
 			d->stats.kernel_errors++;
 			log_warnx("adding %zu blocks to the kernel failed: %s", d->adds.n,
 				  d->nft.err);
+		} else {
+			record_latency(d);
 		}
 		d->adds.n = 0;
 	}
+	d->nlatency_pending = 0;
 }
 
 /* Kernel timeout for a block: its remaining time; 0 = permanent. Whichever
@@ -218,7 +243,9 @@ struct offender *daemon_block(struct nflogd *d, const struct addr *a, const stru
 {
 	struct offender released, *o = policy_find(d->policy, a);
 	char text[ADDR_STRLEN];
+	uint64_t tstamp_us = d->block_tstamp_us;	/* this block's event, if any */
 
+	d->block_tstamp_us = 0;
 	if (o && o->blocked)
 		return o;	/* already: nothing changes */
 	o = policy_block(d->policy, a, mac, d->now_ms, reason, duration_ms, conns, dsts, &released);
@@ -236,6 +263,8 @@ struct offender *daemon_block(struct nflogd *d, const struct addr *a, const stru
 		return NULL;
 	}
 	queue(d, true, &o->addr, daemon_kernel_timeout(o, d->now_ms));
+	if (tstamp_us && !d->dry_run && d->nlatency_pending < DAEMON_LATENCY_PENDING)
+		d->latency_pending[d->nlatency_pending++] = tstamp_us;
 	/* The kernel first: the log line, the leases file and on_block can
 	 * wait, the bot's next SYN cannot. Only the first block of a wake-up
 	 * goes alone; in a flood of them the rest share one batch at the end
@@ -280,6 +309,7 @@ void daemon_on_event(void *ctx, const struct intake_event *ev)
 		return;
 	}
 	e->has_mac = has_mac;
+	e->tstamp_us = ev->tstamp_us;
 	tracker_hint(d->tracker, &e->c, &e->hint);
 	if (++d->nbatch == DAEMON_BATCH)
 		daemon_count_batch(d);
@@ -317,6 +347,7 @@ static void count_event(struct nflogd *d, const struct counted_event *e)
 	}
 	/* A released host starts with a clean window, not with the burst that
 	 * blocked it. */
+	d->block_tstamp_us = e->tstamp_us;
 	if (daemon_block(d, &h->addr, h->has_mac ? &h->mac : NULL, REASON_AUTO, POLICY_BY_OFFENCE,
 			 conns, tracker_window_dsts(d->tracker, h, d->now_ms)))
 		tracker_reset_window(h);

@@ -9,6 +9,7 @@
 #include "config.h"
 #include "control.h"
 #include "intake.h"
+#include "latency.h"
 #include "leases.h"
 #include "nft.h"
 #include "nft_monitor.h"
@@ -24,6 +25,8 @@
 /* Events counted together, so their cache misses overlap (tracker.h). A
  * batch never outlives a wake-up: daemon_on_intake counts the rest. */
 #define DAEMON_BATCH 16
+/* Blocks of one wake-up whose latency is measured (the rest are not). */
+#define DAEMON_LATENCY_PENDING 64
 
 /* epoll tags (the high half of data.u64); control.h has 3 and 4. */
 enum { TAG_SIGNAL = 1, TAG_INTAKE = 2, TAG_MONITOR = 5 };
@@ -75,11 +78,18 @@ struct nflogd {
 		struct conn c;
 		struct mac mac;
 		bool has_mac;
+		uint64_t tstamp_us;	/* the kernel's, wall clock; 0 if none */
 		struct tracker_hint hint;
 		bool policy_hint;	/* likely looked up in the policy */
 		uint32_t policy_hash;
 	} batch[DAEMON_BATCH];
 	unsigned nbatch;
+	/* Block latency: the timestamp of the event behind the block being
+	 * made, then of the blocks queued until their ACK. */
+	uint64_t block_tstamp_us;
+	uint64_t latency_pending[DAEMON_LATENCY_PENDING];
+	unsigned nlatency_pending;
+	struct latency block_latency;
 	/* Kernel changes decided while draining, sent as one batch after. */
 	struct pending {
 		struct nft_block_elem *v;

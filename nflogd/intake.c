@@ -205,6 +205,17 @@ static void set_rcvbuf(int fd, int bytes)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes));
 }
 
+/* Asking for receive timestamps on any socket makes the kernel stamp every
+ * packet it receives (one clock read each, as while tcpdump runs), so NFLOG
+ * events carry NFULA_TIMESTAMP: the arrival time that block latency is
+ * measured from. Best effort: without it, latency is not measured. */
+static void enable_timestamps(int fd)
+{
+	int on = 1;
+
+	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMP, &on, sizeof(on));
+}
+
 int intake_open(struct intake *n, uint16_t group, char *err, size_t errlen)
 {
 	uint32_t qthreshold = INTAKE_QTHRESH_QUIET;
@@ -219,6 +230,7 @@ int intake_open(struct intake *n, uint16_t group, char *err, size_t errlen)
 		goto fail;
 	}
 	set_rcvbuf(mnl_socket_get_fd(n->nl), INTAKE_RCVBUF);
+	enable_timestamps(mnl_socket_get_fd(n->nl));
 	/* Config replies come at once; read them blocking. */
 	if (send_config(n, AF_UNSPEC, group, put_bind, NULL) < 0) {
 		snprintf(err, errlen, "intake: bind group %u: %s%s", group, strerror(errno),

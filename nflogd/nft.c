@@ -54,17 +54,23 @@ void nft_batch_new(struct nft *n, struct nft_batch *b)
 	nft_batch_begin(b);
 }
 
-/* The batch must fit the socket's send buffer in one message. */
+/* The batch must fit the socket's send buffer in one message. The size is
+ * remembered: a block's batch goes out without a system call to ask. */
 static void fit_sndbuf(struct nft *n, size_t len)
 {
 	int fd = mnl_socket_get_fd(n->nl), cur = 0, want;
 	socklen_t sl = sizeof(cur);
 
-	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &cur, &sl) == 0 && (size_t)cur >= len + 4096)
+	if (n->sndbuf >= len + 4096)
 		return;
+	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &cur, &sl) == 0 && (size_t)cur >= len + 4096) {
+		n->sndbuf = (size_t)cur;
+		return;
+	}
 	want = (int)(len + 65536);
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &want, sizeof(want)) < 0)
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &want, sizeof(want));
+	n->sndbuf = getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &cur, &sl) == 0 ? (size_t)cur : 0;
 }
 
 struct ack_state {
@@ -99,16 +105,20 @@ static int read_acks(struct nft *n, const struct nft_batch *b)
 
 	while (st.acks < b->nmsgs) {
 		struct pollfd pfd = { fd, POLLIN, 0 };
-		ssize_t r;
+		/* The replies are usually there already (the kernel runs the
+		 * batch inside our send): read first, wait only if not. */
+		ssize_t r = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 
-		if (poll(&pfd, 1, ACK_WAIT_MS) <= 0) {
-			snprintf(n->err, sizeof(n->err), "nft: %u of %u replies missing",
-				 b->nmsgs - st.acks, b->nmsgs);
-			return -ETIMEDOUT;
+		if (r < 0 && errno == EAGAIN) {
+			if (poll(&pfd, 1, ACK_WAIT_MS) <= 0) {
+				snprintf(n->err, sizeof(n->err), "nft: %u of %u replies missing",
+					 b->nmsgs - st.acks, b->nmsgs);
+				return -ETIMEDOUT;
+			}
+			continue;
 		}
-		r = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 		if (r < 0) {
-			if (errno == EINTR || errno == EAGAIN)
+			if (errno == EINTR)
 				continue;
 			/* ENOBUFS: replies were dropped, the outcome is unknown. */
 			snprintf(n->err, sizeof(n->err), "nft: reading replies: %s", strerror(errno));

@@ -15,6 +15,7 @@ struct nft {
 	uint32_t portid;
 	uint32_t seq;
 	bool timeouts;		/* the kernel takes per-element timeouts */
+	size_t sndbuf;		/* the send buffer as last read or set */
 	char err[NFT_ERR_MAX];	/* the last failure, for the log */
 };
 

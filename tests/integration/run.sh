@@ -269,7 +269,11 @@ t_ctl_status_and_json() {
 	claim "events counted" [ "$(json_get 'j["status"]["events_received"]' <<<"$j")" -ge 21 ] &&
 	claim "one host blocked" [ "$(json_get 'j["status"]["hosts_blocked"]' <<<"$j")" = 1 ] &&
 	claim "no loss" [ "$(json_get 'j["status"]["events_lost"]' <<<"$j")" = 0 ] &&
-	claim "settings shown" [ "$(json_get 'j["status"]["threshold"]' <<<"$j")" = 20 ]
+	claim "settings shown" [ "$(json_get 'j["status"]["threshold"]' <<<"$j")" = 20 ] &&
+	claim "the block's latency measured (event timestamp to ACK)" \
+		[ "$(json_get 'j["status"]["block_latency_samples"]' <<<"$j")" = 1 ] &&
+	claim "... and it is between 1 us and 1 s" \
+		bash -c '[ "$1" -ge 1 ] && [ "$1" -lt 1000000 ]' _ "$(json_get 'j["status"]["block_latency_max_us"]' <<<"$j")"
 }
 
 t_ctl_list_top_show() {
