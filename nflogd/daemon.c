@@ -83,6 +83,19 @@ static void record_latency(struct nflogd *d)
 			latency_add(&d->block_latency, now - d->latency_pending[i]);
 }
 
+int daemon_send_quietly(struct nflogd *d, bool add, const struct nft_block_elem *v, size_t n)
+{
+	int rc;
+
+	if (n < DAEMON_QUIET_BATCH)
+		return nft_blocks(&d->nft, d->cfg.table, add, v, n);
+	nft_monitor_pause(&d->monitor);
+	rc = nft_blocks(&d->nft, d->cfg.table, add, v, n);
+	nft_monitor_resume(&d->monitor);
+	d->table_unsure = true;
+	return rc;
+}
+
 void daemon_flush(struct nflogd *d)
 {
 	int rc;
@@ -90,7 +103,7 @@ void daemon_flush(struct nflogd *d)
 	/* Deletions first (see queue()): unblocked and blocked again in one
 	 * wake-up ends blocked. */
 	if (d->dels.n) {
-		rc = nft_blocks(&d->nft, d->cfg.table, false, d->dels.v, d->dels.n);
+		rc = daemon_send_quietly(d, false, d->dels.v, d->dels.n);
 		if (rc < 0) {
 			d->stats.kernel_errors++;
 			log_warnx("removing %zu blocks from the kernel failed: %s", d->dels.n,
@@ -99,7 +112,7 @@ void daemon_flush(struct nflogd *d)
 		d->dels.n = 0;
 	}
 	if (d->adds.n) {
-		rc = nft_blocks(&d->nft, d->cfg.table, true, d->adds.v, d->adds.n);
+		rc = daemon_send_quietly(d, true, d->adds.v, d->adds.n);
 		if (rc < 0) {
 			d->stats.kernel_errors++;
 			log_warnx("adding %zu blocks to the kernel failed: %s", d->adds.n,
@@ -169,8 +182,9 @@ static void run_hook(struct nflogd *d, const char *action, const struct offender
 		return;
 	if (d->hooks_running >= DAEMON_MAX_HOOKS) {
 		d->stats.hooks_skipped++;
-		log_warnx("on_block: %u still running, not run for %s %s", d->hooks_running,
-			  action, addr_format(&o->addr, a));
+		if (ratelimit_allow(&d->action_lines, d->now_ms))
+			log_warnx("on_block: %u still running, not run for %s %s", d->hooks_running,
+				  action, addr_format(&o->addr, a));
 		return;
 	}
 	snprintf(e[n++], sizeof(e[0]), "NFLOGD_ACTION=%s", action);
@@ -210,6 +224,9 @@ static void log_block(struct nflogd *d, const struct offender *o)
 {
 	char a[ADDR_STRLEN], who[160], dur[DURATION_STRLEN];
 
+	if (!ratelimit_allow(&d->action_lines, d->now_ms))
+		return;
+
 	describe(d, o, who, sizeof(who));
 	if (o->expires_ms == POLICY_NO_EXPIRY)
 		snprintf(dur, sizeof(dur), "ever");
@@ -232,8 +249,9 @@ void daemon_unblock(struct nflogd *d, struct offender *o, const char *why)
 	policy_unblock(d->policy, o, d->now_ms);
 	d->stats.unblocks++;
 	d->state_dirty = true;
-	log_info("%sunblock %s (%s)", d->dry_run ? "dry-run: " : "", addr_format(&o->addr, a),
-		 why);
+	if (ratelimit_allow(&d->action_lines, d->now_ms))
+		log_info("%sunblock %s (%s)", d->dry_run ? "dry-run: " : "",
+			 addr_format(&o->addr, a), why);
 	run_hook(d, "unblock", o, why);
 }
 
@@ -252,14 +270,16 @@ struct offender *daemon_block(struct nflogd *d, const struct addr *a, const stru
 	if (released.blocked) {
 		queue(d, false, &released.addr, 0);
 		d->stats.unblocks++;
-		log_warnx("unblock %s (max_blocked %u reached: its block was nearest its end)",
-			  addr_format(&released.addr, text), d->cfg.max_blocked);
+		if (ratelimit_allow(&d->action_lines, d->now_ms))
+			log_warnx("unblock %s (max_blocked %u reached: its block was nearest its end)",
+				  addr_format(&released.addr, text), d->cfg.max_blocked);
 		run_hook(d, "unblock", &released, "max_blocked");
 	}
 	if (o == NULL) {
 		d->stats.block_refused++;
-		log_warnx("cannot block %s: max_blocked %u reached, all of them until unblocked",
-			  addr_format(a, text), d->cfg.max_blocked);
+		if (ratelimit_allow(&d->action_lines, d->now_ms))
+			log_warnx("cannot block %s: max_blocked %u reached, all of them until "
+				  "unblocked", addr_format(a, text), d->cfg.max_blocked);
 		return NULL;
 	}
 	queue(d, true, &o->addr, daemon_kernel_timeout(o, d->now_ms));
@@ -383,6 +403,8 @@ void daemon_on_intake(struct nflogd *d)
 	intake_drain(&d->intake, daemon_on_event, d);
 	daemon_count_batch(d);
 	daemon_flush(d);
+	if (d->table_unsure)
+		daemon_check_table(d);
 	intake_adapt(&d->intake, d->now_ms);
 }
 
@@ -408,6 +430,16 @@ static void report_loss(struct nflogd *d)
 	}
 }
 
+static void report_held_lines(struct nflogd *d)
+{
+	uint64_t held = ratelimit_take_held(&d->action_lines, d->now_ms);
+
+	if (held)
+		log_info("%llu more block, unblock and on_block lines not written one by one "
+			 "(over %u a second; nflogctl status and list count and show them)",
+			 (unsigned long long)held, DAEMON_ACTION_LINES);
+}
+
 void daemon_on_timer(struct nflogd *d)
 {
 	struct offender *o;
@@ -416,6 +448,8 @@ void daemon_on_timer(struct nflogd *d)
 	while ((o = policy_next_expired(d->policy, d->now_ms)) != NULL)
 		daemon_unblock(d, o, "expired");
 	daemon_flush(d);
+	if (d->table_unsure)
+		daemon_check_table(d);
 	if (d->state_dirty && d->now_ms - d->state_saved_ms >= DAEMON_STATE_SAVE_MS)
 		daemon_save_state(d);
 	if (d->now_ms - d->last_housekeeping_ms >= DAEMON_HOUSEKEEPING_MS) {
@@ -425,6 +459,7 @@ void daemon_on_timer(struct nflogd *d)
 			d->state_dirty = true;
 		control_expire(&d->control, d->now_ms);
 		report_loss(d);
+		report_held_lines(d);
 	}
 }
 

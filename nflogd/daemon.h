@@ -14,6 +14,7 @@
 #include "nft.h"
 #include "nft_monitor.h"
 #include "policy.h"
+#include "ratelimit.h"
 #include "recent.h"
 #include "tracker.h"
 #include "version.h"
@@ -27,6 +28,11 @@
 #define DAEMON_BATCH 16
 /* Blocks of one wake-up whose latency is measured (the rest are not). */
 #define DAEMON_LATENCY_PENDING 64
+/* Batches of this many changes go out with the nf_tables monitor paused
+ * (nft_monitor.h); the table is checked after. */
+#define DAEMON_QUIET_BATCH 64
+/* Block and unblock lines a second; the rest are counted in one line. */
+#define DAEMON_ACTION_LINES 100
 
 /* epoll tags (the high half of data.u64); control.h has 3 and 4. */
 enum { TAG_SIGNAL = 1, TAG_INTAKE = 2, TAG_MONITOR = 5 };
@@ -90,6 +96,8 @@ struct nflogd {
 	uint64_t latency_pending[DAEMON_LATENCY_PENDING];
 	unsigned nlatency_pending;
 	struct latency block_latency;
+	bool table_unsure;	/* the monitor was paused: look at the table */
+	struct ratelimit action_lines;	/* block/unblock log lines */
 	/* Kernel changes decided while draining, sent as one batch after. */
 	struct pending {
 		struct nft_block_elem *v;
@@ -122,6 +130,10 @@ int daemon_reload(struct nflogd *d, char *err, size_t errlen);
 int daemon_reload_whitelist(struct nflogd *d, char *err, size_t errlen);
 /* nf_tables notifications arrived: put our table back if someone removed it. */
 void daemon_on_monitor(struct nflogd *d);
+/* After a paused monitor: put the table back if it is gone. */
+void daemon_check_table(struct nflogd *d);
+/* Send a big batch with the monitor paused (sets table_unsure). */
+int daemon_send_quietly(struct nflogd *d, bool add, const struct nft_block_elem *v, size_t n);
 /* A child (an on_block program) exited. */
 void daemon_on_child(struct nflogd *d);
 /* Clean stop: delete the table. */

@@ -57,8 +57,16 @@ static int install_table(struct nflogd *d)
 	size_t n = current_blocks(d, &blocks);
 	int rc;
 
+	bool quiet = n >= DAEMON_QUIET_BATCH;
+
 	ruleset_of(d);
+	if (quiet)	/* as daemon_send_quietly */
+		nft_monitor_pause(&d->monitor);
 	rc = nft_install(&d->nft, &d->rs, &d->wl, blocks, n);
+	if (quiet) {
+		nft_monitor_resume(&d->monitor);
+		d->table_unsure = true;
+	}
 	free(blocks);
 	d->dels.n = d->adds.n = 0;	/* the table now holds exactly the policy's blocks */
 	if (rc < 0)
@@ -203,6 +211,7 @@ int daemon_start(struct nflogd *d, const char *config_path, bool dry_run, int ep
 	d->epfd = epfd;
 	d->control.fd = -1;
 	leases_init(&d->leases);
+	ratelimit_init(&d->action_lines, DAEMON_ACTION_LINES, 1000);
 	d->now_ms = d->started_ms = d->last_housekeeping_ms = d->state_saved_ms = monotonic_ms();
 	if (getrandom(&d->seed, sizeof(d->seed), 0) != sizeof(d->seed))
 		d->seed = d->now_ms ^ (uint64_t)getpid() << 32;
@@ -251,6 +260,17 @@ int daemon_start(struct nflogd *d, const char *config_path, bool dry_run, int ep
 	return 0;
 }
 
+static void restore_table(struct nflogd *d)
+{
+	d->now_ms = monotonic_ms();
+	daemon_flush(d);
+	if (install_table(d) == 0) {
+		d->stats.table_restores++;
+		log_warnx("table inet %s restored (%u blocks, %zu whitelist entries)", d->cfg.table,
+			  d->policy->nblocked, d->wl.nnets + d->wl.nmacs);
+	}
+}
+
 void daemon_on_monitor(struct nflogd *d)
 {
 	enum monitor_verdict v = nft_monitor_drain(&d->monitor, d->cfg.table, d->nft.portid);
@@ -259,13 +279,14 @@ void daemon_on_monitor(struct nflogd *d)
 	 * table (its own flood of notifications) could overrun us again. */
 	if (v == MONITOR_QUIET || (v == MONITOR_UNSURE && nft_table_exists(&d->nft, d->cfg.table) == 1))
 		return;
-	d->now_ms = monotonic_ms();
-	daemon_flush(d);
-	if (install_table(d) == 0) {
-		d->stats.table_restores++;
-		log_warnx("table inet %s restored (%u blocks, %zu whitelist entries)", d->cfg.table,
-			  d->policy->nblocked, d->wl.nnets + d->wl.nmacs);
-	}
+	restore_table(d);
+}
+
+void daemon_check_table(struct nflogd *d)
+{
+	d->table_unsure = false;
+	if (!d->dry_run && nft_table_exists(&d->nft, d->cfg.table) == 0)
+		restore_table(d);
 }
 
 /* Blocks of hosts the whitelist now covers end at once. */

@@ -47,6 +47,24 @@ int nft_monitor_fd(const struct nft_monitor *m)
 	return mnl_socket_get_fd(m->nl);
 }
 
+static void membership(struct nft_monitor *m, int op)
+{
+	int group = NFNLGRP_NFTABLES;
+
+	if (m->nl)
+		setsockopt(mnl_socket_get_fd(m->nl), SOL_NETLINK, op, &group, sizeof(group));
+}
+
+void nft_monitor_pause(struct nft_monitor *m)
+{
+	membership(m, NETLINK_DROP_MEMBERSHIP);
+}
+
+void nft_monitor_resume(struct nft_monitor *m)
+{
+	membership(m, NETLINK_ADD_MEMBERSHIP);
+}
+
 static bool removes_part(uint16_t type)
 {
 	switch (type) {

@@ -16,6 +16,12 @@ struct nft_monitor {
 int nft_monitor_open(struct nft_monitor *m, char *err, size_t errlen);
 void nft_monitor_close(struct nft_monitor *m);
 int nft_monitor_fd(const struct nft_monitor *m);
+/* Leave and rejoin the notification group around our own big batches:
+ * with no other listener the kernel then builds no notification for each
+ * element (it did for every one of a 100k-block storm, 44% of its time).
+ * What others change meanwhile goes unseen: look at the table after. */
+void nft_monitor_pause(struct nft_monitor *m);
+void nft_monitor_resume(struct nft_monitor *m);
 
 /* Pure: does this datagram of nf_tables notifications remove part of table
  * (a table, chain, rule or set deletion) on behalf of anyone but our_portid? */

@@ -1,0 +1,37 @@
+/* A fixed-window line budget with a count of what it held back. */
+#include "ratelimit.h"
+
+void ratelimit_init(struct ratelimit *r, uint32_t burst, uint32_t period_ms)
+{
+	r->burst = burst;
+	r->period_ms = period_ms;
+	r->start_ms = 0;
+	r->used = 0;
+	r->held = 0;
+}
+
+bool ratelimit_allow(struct ratelimit *r, uint64_t now_ms)
+{
+	if (r->burst == 0)
+		return true;
+	if (now_ms - r->start_ms >= r->period_ms || now_ms < r->start_ms) {
+		r->start_ms = now_ms;
+		r->used = 0;
+	}
+	if (r->used < r->burst) {
+		r->used++;
+		return true;
+	}
+	r->held++;
+	return false;
+}
+
+uint64_t ratelimit_take_held(struct ratelimit *r, uint64_t now_ms)
+{
+	uint64_t held = r->held;
+
+	if (held == 0 || (now_ms - r->start_ms < r->period_ms && now_ms >= r->start_ms))
+		return 0;
+	r->held = 0;
+	return held;
+}
