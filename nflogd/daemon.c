@@ -458,6 +458,10 @@ void daemon_on_timer(struct nflogd *d)
 		if (policy_forget_old(d->policy, d->now_ms))
 			d->state_dirty = true;
 		control_expire(&d->control, d->now_ms);
+		/* Events alone switch batching (after a drain): without this
+		 * a flood's end would leave it busy, and the next bot's first
+		 * event waiting for the busy flush timeout. */
+		intake_adapt(&d->intake, d->now_ms);
 		report_loss(d);
 		report_held_lines(d);
 	}

@@ -283,7 +283,7 @@ void intake_adapt(struct intake *n, uint64_t now_ms)
 	uint32_t want;
 	struct nlmsghdr *nlh;
 
-	if (elapsed < intake_rate_period_ms(n->qthreshold))
+	if (n->nl == NULL || elapsed < intake_rate_period_ms(n->qthreshold))
 		return;
 	want = intake_qthreshold_for(n->qthreshold,
 				     (n->stats.events - n->rate_events) * 1000 / elapsed);

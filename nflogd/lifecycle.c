@@ -285,7 +285,7 @@ void daemon_on_monitor(struct nflogd *d)
 void daemon_check_table(struct nflogd *d)
 {
 	d->table_unsure = false;
-	if (!d->dry_run && nft_table_exists(&d->nft, d->cfg.table) == 0)
+	if (nft_table_exists(&d->nft, d->cfg.table) == 0)
 		restore_table(d);
 }
 

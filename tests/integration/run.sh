@@ -580,6 +580,7 @@ t_block_storm() {
 	done
 	inset=$(blocked_elems blocked4 | grep -c '^198\.19\.')
 	sleep 2.2	# the held lines are told after their second, at housekeeping
+	j=$(ctl --json status)
 	lines=$(grep -c ' block 198\.19\.\|^block 198\.19\.' "$LAB_DIR/daemon.log")
 	held=$(grep -o '[0-9]* more block, unblock and on_block lines not written' \
 		"$LAB_DIR/daemon.log" | awk '{ s += $1 } END { print s + 0 }')
@@ -587,7 +588,9 @@ t_block_storm() {
 	claim "all 2000 blocked" [ "$blocks" = 2000 ] &&
 	claim "all 2000 in the kernel set" [ "$inset" = 2000 ] &&
 	claim "lines held back in the storm" [ "$lines" -lt 2000 ] &&
-	claim "every block written or counted" [ $((lines + held)) = 2000 ] || return 1
+	claim "every block written or counted" [ $((lines + held)) = 2000 ] &&
+	claim "kernel batching back to one event per datagram after the storm" \
+		[ "$(json_get 'j["status"]["kernel_batching"]' <<<"$j")" = 1 ] || return 1
 	# The monitor is listening again after its pauses: a flush is undone.
 	in_gw nft flush ruleset
 	for _ in $(seq 40); do
