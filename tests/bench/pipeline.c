@@ -20,6 +20,8 @@
  *   packet  intake_parse_datagram + packet_parse
  *   full    intake_parse_datagram + daemon_on_event on a dry-run struct nflogd
  *   what-if walk + daemon_on_event, on fresh tables
+ *   memory  no parse, no logic: the cache lines an event touches on the
+ *           daemon's layout (index, host, dedupe), batched and prefetched alike
  * RSS is measured around the full pass only.
  * Only the parse calls are timed: a group of 16 datagrams is written (untimed,
  * like the kernel's copy into the receive buffer, so the bytes are as
@@ -344,6 +346,62 @@ static struct result run_stage(enum stage st, const struct opts *o, struct dgram
 	return r;
 }
 
+/* The memory the daemon's layout makes an event touch, without the logic:
+ * the index line, the host's two lines and the dedupe entry, in batches of
+ * DAEMON_BATCH with the same staged prefetching. Tables of the daemon's
+ * sizes, touched beforehand (no page faults timed). What no counting code
+ * on this layout can go below. */
+static double memory_floor(const struct opts *o)
+{
+	uint32_t cap = o->max_hosts, nidx = 16;
+	struct host *hosts;
+	uint32_t *idx;
+	uint64_t *dedupe, rng = 0x2545f4914f6cdd1dull, t0, sum = 0;
+	uint32_t pos[DAEMON_BATCH], dd[DAEMON_BATCH], slot[DAEMON_BATCH];
+	uint64_t n = o->events - o->events % DAEMON_BATCH;
+
+	while (nidx < 2 * (uint64_t)cap)
+		nidx <<= 1;
+	hosts = calloc(cap, sizeof(*hosts));
+	idx = calloc(nidx, 2 * sizeof(*idx));	/* 8-byte entries, as addrmap's */
+	dedupe = calloc(1u << TRACKER_DEDUPE_BITS, sizeof(*dedupe));
+	if (hosts == NULL || idx == NULL || dedupe == NULL)
+		return 0;
+	memset(hosts, 1, (size_t)cap * sizeof(*hosts));
+	memset(dedupe, 1, (1u << TRACKER_DEDUPE_BITS) * sizeof(*dedupe));
+	for (uint32_t src = 0; src < o->nsrc; src++)
+		idx[2 * (hash_mix64(src) & (nidx - 1)) + 1] = src % cap;
+	t0 = now_ns();
+	for (uint64_t k = 0; k < n; k += DAEMON_BATCH) {
+		for (int i = 0; i < DAEMON_BATCH; i++) {
+			uint64_t h = hash_mix64(xorshift(&rng) % o->nsrc);
+
+			pos[i] = (uint32_t)(h & (nidx - 1));
+			dd[i] = (uint32_t)(h >> 40) & ((1u << TRACKER_DEDUPE_BITS) - 1);
+			__builtin_prefetch(&idx[2 * pos[i]]);
+			__builtin_prefetch(&dedupe[dd[i]], 1);
+		}
+		for (int i = 0; i < DAEMON_BATCH; i++) {
+			slot[i] = idx[2 * pos[i] + 1];
+			__builtin_prefetch(&hosts[slot[i]], 1);
+			__builtin_prefetch((char *)&hosts[slot[i]] + sizeof(struct host) - 1, 1);
+		}
+		for (int i = 0; i < DAEMON_BATCH; i++) {
+			struct host *h = &hosts[slot[i]];
+
+			h->total++;
+			h->dstbits[TRACKER_DST_PAIRS - 1] |= 1;
+			sum += dedupe[dd[i]]++;
+		}
+	}
+	t0 = now_ns() - t0;
+	__asm__ volatile("" ::"r"(sum) : "memory");
+	free(hosts);
+	free(idx);
+	free(dedupe);
+	return (double)t0 / (double)n;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: pipeline [-6] [-s NSRC] [-n EVENTS] [-m MAX_HOSTS] "
@@ -359,6 +417,7 @@ int main(int argc, char **argv)
 	static struct nflogd d;
 	struct result walk = { 0 }, floor = { 0 }, pkt = { 0 }, full, wfull;
 	long rss0, rss1;
+	double mem_ns = 0;
 	int opt;
 
 	while ((opt = getopt(argc, argv, "6Fs:n:m:b:o:r:")) != -1) {
@@ -393,6 +452,7 @@ int main(int argc, char **argv)
 		walk = run_stage(STAGE_WALK, &o, pool, NULL);
 		floor = run_stage(STAGE_FLOOR, &o, pool, NULL);
 		pkt = run_stage(STAGE_PACKET, &o, pool, NULL);
+		mem_ns = memory_floor(&o);
 	}
 	rss0 = rss_bytes();
 	if (setup_daemon(&d, &o, 10000000) < 0) {
@@ -433,6 +493,9 @@ int main(int argc, char **argv)
 	       floor.ns_per_event, 1e3 / floor.ns_per_event);
 	printf("  packet + packet_parse:                      %7.1f ns/event %6.1f M/s\n",
 	       pkt.ns_per_event, 1e3 / pkt.ns_per_event);
+	printf("  memory: index line, host (2 lines), dedupe entry per event, batched and\n"
+	       "         prefetched as the daemon does, no logic:  %7.1f ns/event %6.1f M/s\n",
+	       mem_ns, 1e3 / mem_ns);
 	printf("  full   + daemon_on_event (dry run):         %7.1f ns/event %6.1f M/s "
 	       "(%.2fx floor)\n", full.ns_per_event, 1e3 / full.ns_per_event,
 	       full.ns_per_event / floor.ns_per_event);
@@ -459,12 +522,13 @@ int main(int argc, char **argv)
 	printf("RESULT family=%d sources=%u order=%s events=%llu per_dgram=%u floor_ns=%.2f "
 	       "walk_ns=%.2f packet_ns=%.2f full_ns=%.2f walk_full_ns=%.2f full_meps=%.3f ratio=%.3f "
 	       "hosts=%zu "
-	       "bytes_per_host=%.1f blocks=%llu struct_host=%zu index_bph=%.1f\n", o.v6 ? 6 : 4,
+	       "bytes_per_host=%.1f blocks=%llu struct_host=%zu index_bph=%.1f mem_ns=%.2f\n",
+	       o.v6 ? 6 : 4,
 	       o.nsrc,
 	       o.cyclic ? "cyclic" : "random", (unsigned long long)full.events, o.per_dgram,
 	       floor.ns_per_event, walk.ns_per_event, pkt.ns_per_event, full.ns_per_event,
 	       wfull.ns_per_event,
 	       1e3 / full.ns_per_event, full.ns_per_event / floor.ns_per_event, hosts, bph,
-	       (unsigned long long)d.stats.blocks, sizeof(struct host), index_bph);
+	       (unsigned long long)d.stats.blocks, sizeof(struct host), index_bph, mem_ns);
 	return 0;
 }
