@@ -52,20 +52,28 @@ const char *mac_format(const struct mac *m, char buf[MAC_STRLEN]);
 bool mac_equal(const struct mac *a, const struct mac *b);
 
 /* Keyed hash (seeded per run, so spoofed sources cannot aim at one chain). */
+uint64_t hash_mix64(uint64_t x);
+
 /* Seeded, for hash tables; inline: it runs twice per event. One 64x64 ->
  * 128-bit multiply of the two halves, folded (wyhash's mum): every input
  * bit reaches the low bits the tables index by. */
 static inline uint32_t addr_hash(const struct addr *a, uint64_t seed)
 {
 	uint64_t hi, lo, x;
-	__uint128_t m;
 
 	memcpy(&hi, a->b, 8);
 	memcpy(&lo, a->b + 8, 8);
-	m = (__uint128_t)(hi ^ seed ^ 0xa0761d6478bd642fULL) * (lo ^ 0xe7037ed1a0b428dbULL);
-	x = (uint64_t)(m >> 64) ^ (uint64_t)m;
+#ifdef __SIZEOF_INT128__
+	{
+		__uint128_t m = (__uint128_t)(hi ^ seed ^ 0xa0761d6478bd642fULL) *
+				(lo ^ 0xe7037ed1a0b428dbULL);
+
+		x = (uint64_t)(m >> 64) ^ (uint64_t)m;
+	}
+#else	/* 32-bit targets: two rounds of splitmix64's finaliser */
+	x = hash_mix64(hash_mix64(hi ^ seed) ^ lo);
+#endif
 	return (uint32_t)(x ^ x >> 32);
 }
-uint64_t hash_mix64(uint64_t x);
 
 #endif

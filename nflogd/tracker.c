@@ -61,12 +61,17 @@ static struct tracker_clock clock_at(const struct tracker *t, uint64_t now_ms)
 	if (now_ms == t->clock.ms)
 		return t->clock;
 	c.ms = now_ms;
+	c.slot_ms = t->slot_ms;
 	c.slot = (uint32_t)(now_ms / t->slot_ms);
 	c.elapsed = (uint32_t)(now_ms % t->slot_ms);
 	c.seconds = seconds_of(t, now_ms);
+#ifdef __SIZEOF_INT128__
 	c.oldest_weight = c.elapsed == 0 ? 0
 			  : (uint64_t)((((unsigned __int128)(t->slot_ms - c.elapsed) << 64) +
 					t->slot_ms - 1) / t->slot_ms);
+#else
+	c.oldest_weight = 0;	/* unused: weigh_oldest divides */
+#endif
 	return c;
 }
 
@@ -315,7 +320,11 @@ static uint32_t weigh_oldest(const struct tracker_clock *clk, uint32_t count)
 {
 	if (clk->elapsed == 0)
 		return count;
+#ifdef __SIZEOF_INT128__
 	return (uint32_t)(((unsigned __int128)count * clk->oldest_weight) >> 64);
+#else
+	return (uint32_t)((uint64_t)count * (clk->slot_ms - clk->elapsed) / clk->slot_ms);
+#endif
 }
 
 uint32_t tracker_window_count(const struct tracker *t, const struct host *h, uint64_t now_ms)

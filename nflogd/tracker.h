@@ -76,6 +76,7 @@ struct tracker_stats {
 struct tracker_clock {
 	uint64_t ms;
 	uint32_t slot, elapsed, seconds;
+	uint32_t slot_ms;
 	/* ceil((slot_ms - elapsed) / slot_ms * 2^64): the oldest slot's weight
 	 * as a multiplier (exact after rounding down; 0 when elapsed is 0). */
 	uint64_t oldest_weight;
