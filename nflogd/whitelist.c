@@ -15,7 +15,29 @@ void whitelist_free(struct whitelist *wl)
 {
 	free(wl->nets);
 	free(wl->macs);
+	free(wl->ranges);
+	free(wl->sorted_macs);
 	whitelist_init(wl);
+}
+
+static int mac_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct mac));
+}
+
+enum family_filter { ONLY_V6, ONLY_V4, BOTH };
+static size_t merged_ranges(const struct whitelist *wl, enum family_filter which,
+			    struct addr_range *out);
+
+/* Best effort: without the index the lookups are right, only slower. */
+static void build_index(struct whitelist *wl)
+{
+	if (wl->nnets && (wl->ranges = malloc(wl->nnets * sizeof(*wl->ranges))) != NULL)
+		wl->nranges = merged_ranges(wl, BOTH, wl->ranges);
+	if (wl->nmacs && (wl->sorted_macs = malloc(wl->nmacs * sizeof(*wl->macs))) != NULL) {
+		memcpy(wl->sorted_macs, wl->macs, wl->nmacs * sizeof(*wl->macs));
+		qsort(wl->sorted_macs, wl->nmacs, sizeof(*wl->macs), mac_cmp);
+	}
 }
 
 int whitelist_parse_entry(const char *s, struct cidr *net, struct mac *mac, bool *is_mac)
@@ -81,8 +103,10 @@ int whitelist_parse(struct whitelist *wl, FILE *f, const char *name, char err[WH
 			goto fail;
 		}
 	}
-	if (!ferror(f))
+	if (!ferror(f)) {
+		build_index(wl);
 		return 0;
+	}
 	snprintf(err, WHITELIST_ERR_MAX, "%s:%u: read error", name, line);
 fail:
 	whitelist_free(wl);
@@ -108,18 +132,36 @@ int whitelist_load(struct whitelist *wl, const char *path, char err[WHITELIST_ER
 
 bool whitelist_covers_addr(const struct whitelist *wl, const struct addr *a)
 {
-	for (size_t i = 0; i < wl->nnets; i++)
-		if (cidr_contains(&wl->nets[i], a))
-			return true;
-	return false;
+	size_t lo = 0, hi = wl->nranges;
+
+	if (wl->ranges == NULL) {
+		for (size_t i = 0; i < wl->nnets; i++)
+			if (cidr_contains(&wl->nets[i], a))
+				return true;
+		return false;
+	}
+	/* The last range starting at or below a, if any, is the only one that
+	 * may hold it: the ranges are sorted and do not overlap. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (addr_cmp(&wl->ranges[mid].first, a) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo > 0 && addr_cmp(a, &wl->ranges[lo - 1].last) <= 0;
 }
 
 bool whitelist_covers_mac(const struct whitelist *wl, const struct mac *m)
 {
-	for (size_t i = 0; i < wl->nmacs; i++)
-		if (mac_equal(&wl->macs[i], m))
-			return true;
-	return false;
+	if (wl->sorted_macs == NULL) {
+		for (size_t i = 0; i < wl->nmacs; i++)
+			if (mac_equal(&wl->macs[i], m))
+				return true;
+		return false;
+	}
+	return bsearch(m, wl->sorted_macs, wl->nmacs, sizeof(*m), mac_cmp) != NULL;
 }
 
 static int range_cmp(const void *a, const void *b)
@@ -141,6 +183,12 @@ static bool addr_adjacent(const struct addr *a, const struct addr *b)
 
 size_t whitelist_ranges(const struct whitelist *wl, bool v4, struct addr_range *out)
 {
+	return merged_ranges(wl, v4 ? ONLY_V4 : ONLY_V6, out);
+}
+
+static size_t merged_ranges(const struct whitelist *wl, enum family_filter which,
+			    struct addr_range *out)
+{
 	size_t n = 0, merged = 0;
 
 	for (size_t i = 0; i < wl->nnets; i++) {
@@ -148,7 +196,7 @@ size_t whitelist_ranges(const struct whitelist *wl, bool v4, struct addr_range *
 		/* A v4-mapped /96 or wider reaches past IPv4: it is an IPv6 entry. */
 		bool is_v4 = addr_is_v4(&c->base) && c->prefix >= 96;
 
-		if (is_v4 == v4) {
+		if (which == BOTH || is_v4 == (which == ONLY_V4)) {
 			cidr_range(c, &out[n].first, &out[n].last);
 			n++;
 		}

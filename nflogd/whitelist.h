@@ -10,16 +10,23 @@
 
 #define WHITELIST_ERR_MAX 512
 
+/* An inclusive address range, for the kernel's interval sets. */
+struct addr_range {
+	struct addr first, last;
+};
+
 struct whitelist {
 	struct cidr *nets;
 	size_t nnets;
 	struct mac *macs;
 	size_t nmacs;
-};
-
-/* An inclusive address range, for the kernel's interval sets. */
-struct addr_range {
-	struct addr first, last;
+	/* The lookup index whitelist_parse builds, so every event's check is
+	 * a binary search however many BYOD laptops are listed: the nets as
+	 * sorted, merged ranges, and the MACs sorted. Without it (a list built
+	 * by hand, or out of memory) the lookups scan. */
+	struct addr_range *ranges;
+	size_t nranges;
+	struct mac *sorted_macs;
 };
 
 void whitelist_init(struct whitelist *wl);

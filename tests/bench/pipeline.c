@@ -2,7 +2,7 @@
  * on synthetic NFLOG datagrams, without a kernel.
  *
  *   pipeline [-6] [-s NSRC] [-n EVENTS] [-m MAX_HOSTS] [-b PER_DGRAM]
- *            [-o random|cyclic] [-r EVENTS_PER_S] [-F]
+ *            [-o random|cyclic] [-r EVENTS_PER_S] [-w ENTRIES] [-F]
  *
  * Datagrams are built in memory in the kernel's format (nfnetlink_log.c,
  * __build_packet_message): per message NFULA_PACKET_HDR, IFINDEX_INDEV,
@@ -73,6 +73,7 @@ struct opts {
 	uint32_t per_dgram;
 	bool cyclic;
 	bool full_only;		/* -F: skip the reference passes (for a profiler) */
+	uint32_t whitelist;	/* -w: entries, half CIDRs and half MACs, none matching */
 	uint64_t rate;
 };
 
@@ -277,6 +278,42 @@ static void on_event_packet(void *ctx, const struct intake_event *ev)
 			    conn_is_attempt(&c);
 }
 
+/* A BYOD-sized whitelist that matches none of the sources: every event
+ * pays for a full lookup. Entries in 192.0.2.0/24 and 2001:db8:ffff::/48,
+ * MACs 02:..., through whitelist_parse like the daemon's file. */
+static int load_whitelist(struct whitelist *wl, uint32_t n)
+{
+	size_t len = (size_t)n * 48 + 1;
+	char *text = malloc(len), err[WHITELIST_ERR_MAX];
+	size_t used = 0;
+	FILE *f;
+	int rc;
+
+	if (text == NULL)
+		return -1;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t k = i / 2;	/* distinct entries up to 2048 */
+
+		if (i % 2)
+			used += (size_t)snprintf(text + used, len - used, "02:00:5e:%02x:%02x:01\n",
+						 k >> 8 & 0xff, k & 0xff);
+		else if (k % 2)
+			used += (size_t)snprintf(text + used, len - used,
+						 "2001:db8:ffff:%x::/64\n", k);
+		else
+			used += (size_t)snprintf(text + used, len - used, "192.0.2.%u/32\n",
+						 k / 2 & 0xff);
+	}
+	f = fmemopen(text, used, "r");
+	rc = f ? whitelist_parse(wl, f, "bench-whitelist", err) : -1;
+	if (f)
+		fclose(f);
+	if (rc < 0)
+		fprintf(stderr, "pipeline: whitelist: %s\n", err);
+	free(text);
+	return rc;
+}
+
 static int setup_daemon(struct nflogd *d, const struct opts *o, uint64_t start_ms)
 {
 	struct policy_cfg pc;
@@ -294,6 +331,8 @@ static int setup_daemon(struct nflogd *d, const struct opts *o, uint64_t start_m
 	d->recent = calloc(1, sizeof(*d->recent));
 	leases_init(&d->leases);
 	d->control.fd = -1;
+	if (o->whitelist && load_whitelist(&d->wl, o->whitelist) < 0)
+		return -1;
 	return d->tracker && d->policy && d->recent ? 0 : -1;
 }
 
@@ -405,7 +444,7 @@ static double memory_floor(const struct opts *o)
 static void usage(void)
 {
 	fprintf(stderr, "usage: pipeline [-6] [-s NSRC] [-n EVENTS] [-m MAX_HOSTS] "
-			"[-b PER_DGRAM] [-o random|cyclic] [-r EVENTS_PER_S] [-F]\n");
+			"[-b PER_DGRAM] [-o random|cyclic] [-r EVENTS_PER_S] [-w ENTRIES] [-F]\n");
 	exit(2);
 }
 
@@ -420,7 +459,7 @@ int main(int argc, char **argv)
 	double mem_ns = 0;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "6Fs:n:m:b:o:r:")) != -1) {
+	while ((opt = getopt(argc, argv, "6Fs:n:m:b:o:r:w:")) != -1) {
 		switch (opt) {
 		case '6': o.v6 = true; break;
 		case 's': o.nsrc = (uint32_t)strtoul(optarg, NULL, 10); break;
@@ -430,6 +469,7 @@ int main(int argc, char **argv)
 		case 'o': o.cyclic = strcmp(optarg, "cyclic") == 0; break;
 		case 'r': o.rate = strtoull(optarg, NULL, 10); break;
 		case 'F': o.full_only = true; break;
+		case 'w': o.whitelist = (uint32_t)strtoul(optarg, NULL, 10); break;
 		default: usage();
 		}
 	}

@@ -182,11 +182,14 @@ bench_pipeline() {
 	say "A block logs one line on stderr: stderr goes to a file (one line per block, counted)."
 	say "1M distinct sources are IPv6 (2001:db8:1::/64): 198.18.0.0/15 holds only 131072."
 	say "Pinned to CPU 0 (taskset); sources drawn uniformly at random."
-	local r1 r2
+	local r1 r2 r3
 	pipeline_run "$EVENTS events from 1M sources (max_hosts 1000000)" -6 -s 1000000 -m 1000000 || return
 	r1=$R
 	pipeline_run "$EVENTS events from 5000 sources (max_hosts default 65536)" -s 5000 || return
 	r2=$R
+	pipeline_run "2M events from 5000 sources, a whitelist of 256 entries (128 CIDRs, 128 MACs) matching none" \
+		-s 5000 -w 256 -n 2000000 || return
+	r3=$R
 	say ""
 	local eps1 eps2 f1 f2 bph sh ib ME
 	ME=$(calc "$EVENTS / 1000000" 1)M
@@ -197,6 +200,7 @@ bench_pipeline() {
 	v1=$(verdict le 10 "$eps1"); v2=$(verdict le 10 "$eps2"); v3=$(verdict le "$bph" 128)
 	say "pipeline 1M sources:   $eps1 M events/s ($(kv full_ns "$r1") ns/event); floor $f1 M/s ($(kv floor_ns "$r1") ns); $(kv ratio "$r1")x the floor; target >= 10 M/s: $v1"
 	say "pipeline 5000 sources: $eps2 M events/s ($(kv full_ns "$r2") ns/event); floor $f2 M/s ($(kv floor_ns "$r2") ns); $(kv ratio "$r2")x the floor; target >= 10 M/s: $v2"
+	say "pipeline 5000 sources, 256-entry whitelist: $(calc "1000 / $(kv full_ns "$r3")" 2) M events/s ($(kv full_ns "$r3") ns/event; each event's whitelist lookup is a binary search)"
 	say "bytes per tracked host at $(kv hosts "$r1") hosts: $bph (struct host $sh B + $ib B of index = $(calc "$sh + $ib" 1) B); target <= 128: $v3"
 	row "Pipeline, $ME events, 1M sources" "$eps1 M ev/s ($(kv full_ns "$r1") ns/ev)" \
 		"floor (intake parse only) $f1 M ev/s; memory alone $(calc "1000 / $(kv mem_ns "$r1")" 1) M ev/s; one-pass attribute walk $(calc "1000 / $(kv walk_ns "$r1")" 1) M ev/s, + daemon_on_event $(calc "1000 / $(kv walk_full_ns "$r1")" 2) M ev/s" \

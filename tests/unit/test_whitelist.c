@@ -360,6 +360,116 @@ static void test_covers_mac(void **state)
 	whitelist_free(&wl);
 }
 
+/* The index (binary search over merged ranges, sorted MACs) against a scan
+ * of the entries as written: random whitelists of overlapping and nested
+ * CIDRs of both families, probed at random and at every range's edges. */
+static bool covered_by_scan(const struct whitelist *wl, const struct addr *a)
+{
+	for (size_t i = 0; i < wl->nnets; i++)
+		if (cidr_contains(&wl->nets[i], a))
+			return true;
+	return false;
+}
+
+static struct addr random_addr(uint64_t *rng)
+{
+	struct addr a;
+	uint64_t r = xorshift(rng);
+
+	if (r % 2) {	/* IPv4, clustered in 198.51.100.0/22 so entries overlap */
+		uint8_t b[4] = { 198, 51, (uint8_t)(100 + (r >> 8) % 4), (uint8_t)(r >> 16) };
+
+		addr_from_v4(&a, b);
+	} else {	/* IPv6, clustered in 2001:db8::/32 */
+		uint8_t b[16] = { 0x20, 0x01, 0x0d, 0xb8, (uint8_t)((r >> 8) % 3), 0, 0, 0,
+				  0, 0, 0, 0, 0, 0, (uint8_t)((r >> 16) % 4), (uint8_t)(r >> 24) };
+
+		addr_from_v6(&a, b);
+	}
+	return a;
+}
+
+static void test_index_matches_scan(void **state)
+{
+	uint64_t rng = 0x1dea5;
+
+	(void)state;
+	for (int round = 0; round < 200; round++) {
+		char text[8192];
+		size_t used = 0;
+		int n = 1 + (int)(xorshift(&rng) % 40);
+		struct whitelist wl;
+
+		for (int i = 0; i < n; i++) {
+			struct addr a = random_addr(&rng);
+			char buf[ADDR_STRLEN];
+			unsigned prefix = addr_is_v4(&a) ? 116 + (unsigned)(xorshift(&rng) % 13)
+							: 100 + (unsigned)(xorshift(&rng) % 29);
+
+			/* Host bits cleared, so the entry parses. */
+			for (unsigned bit = prefix; bit < 128; bit++)
+				a.b[bit / 8] &= (uint8_t)~(0x80 >> (bit % 8));
+			used += (size_t)snprintf(text + used, sizeof(text) - used, "%s/%u\n",
+						 addr_format(&a, buf),
+						 addr_is_v4(&a) ? prefix - 96 : prefix);
+		}
+		parse_ok(&wl, text);
+		assert_non_null(wl.ranges);
+		for (int k = 0; k < 2000; k++) {
+			struct addr a = random_addr(&rng);
+
+			assert_int_equal(whitelist_covers_addr(&wl, &a), covered_by_scan(&wl, &a));
+		}
+		for (size_t r = 0; r < wl.nranges; r++) {
+			struct addr edge[4] = { wl.ranges[r].first, wl.ranges[r].first,
+						wl.ranges[r].last, wl.ranges[r].last };
+			int i;
+
+			/* first - 1 and last + 1 (when they exist) */
+			for (i = 15; i >= 0 && edge[1].b[i]-- == 0; i--)
+				;
+			for (i = 15; i >= 0 && ++edge[3].b[i] == 0; i--)
+				;
+			for (int e = 0; e < 4; e++)
+				assert_int_equal(whitelist_covers_addr(&wl, &edge[e]),
+						 covered_by_scan(&wl, &edge[e]));
+		}
+		whitelist_free(&wl);
+	}
+}
+
+static void test_index_macs(void **state)
+{
+	char text[64 * 24];
+	size_t used = 0;
+	struct whitelist wl;
+	struct mac m[64];
+
+	(void)state;
+	for (int i = 0; i < 64; i++) {
+		char buf[MAC_STRLEN];
+
+		for (int j = 0; j < 6; j++)
+			m[i].b[j] = (uint8_t)(i * 37 + j * 11 + (i % 3) * 90);
+		used += (size_t)snprintf(text + used, sizeof(text) - used, "%s\n",
+					 mac_format(&m[i], buf));
+	}
+	parse_ok(&wl, text);
+	assert_non_null(wl.sorted_macs);
+	for (int i = 0; i < 64; i++) {
+		struct mac other = m[i];
+
+		bool listed = false;
+
+		assert_true(whitelist_covers_mac(&wl, &m[i]));
+		other.b[5] ^= 0x80;
+		for (int j = 0; j < 64; j++)
+			listed |= mac_equal(&m[j], &other);
+		assert_int_equal(whitelist_covers_mac(&wl, &other), listed);
+	}
+	whitelist_free(&wl);
+}
+
 /* ---- whitelist_ranges ---------------------------------------------------- */
 
 static void test_ranges_sorted(void **state)
@@ -522,6 +632,8 @@ int main(void)
 		cmocka_unit_test(test_parse_entry),
 		cmocka_unit_test(test_covers_addr),
 		cmocka_unit_test(test_covers_mac),
+		cmocka_unit_test(test_index_matches_scan),
+		cmocka_unit_test(test_index_macs),
 		cmocka_unit_test(test_ranges_sorted),
 		cmocka_unit_test(test_ranges_merge_overlap),
 		cmocka_unit_test(test_ranges_merge_adjacent),
