@@ -21,7 +21,7 @@ typedef const struct addr *(*addrmap_key_fn)(const void *owner, uint32_t idx);
 
 struct addrmap_entry {
 	uint32_t hash;
-	uint32_t idx;			/* ADDRMAP_NONE: empty */
+	uint32_t idx;			/* the slot number + 1; 0: empty */
 };
 
 struct addrmap {

@@ -45,10 +45,15 @@ static void queue(struct nflogd *d, bool add, const struct addr *a, uint64_t tim
 	/* Deletions go out before additions: an add still queued for the
 	 * same host is withdrawn, so "block, then release" in one wake-up
 	 * does not end with the host in the kernel. */
-	if (!add)
+	if (!add) {
 		for (size_t i = 0; i < d->adds.n; i++)
 			if (addr_equal(&d->adds.v[i].addr, a))
 				d->adds.v[i--] = d->adds.v[--d->adds.n];
+		/* ... and its latency, for an insert that will not happen. */
+		for (unsigned i = 0; i < d->nlatency_pending; i++)
+			if (addr_equal(&d->latency_pending[i].addr, a))
+				d->latency_pending[i--] = d->latency_pending[--d->nlatency_pending];
+	}
 	/* Grows only when changes pile up in one wake-up; reused after. */
 	if (q->n == q->cap && !grow(&q->v, &q->cap)) {
 		log_warnx("out of memory queueing a kernel change; sending what is queued");
@@ -79,8 +84,8 @@ static void record_latency(struct nflogd *d)
 	now = realtime_us();
 	for (unsigned i = 0; i < d->nlatency_pending; i++)
 		/* A clock step back can put the event "after" the ACK. */
-		if (now >= d->latency_pending[i])
-			latency_add(&d->block_latency, now - d->latency_pending[i]);
+		if (now >= d->latency_pending[i].tstamp_us)
+			latency_add(&d->block_latency, now - d->latency_pending[i].tstamp_us);
 }
 
 int daemon_send_quietly(struct nflogd *d, bool add, const struct nft_block_elem *v, size_t n)
@@ -91,9 +96,25 @@ int daemon_send_quietly(struct nflogd *d, bool add, const struct nft_block_elem 
 		return nft_blocks(&d->nft, d->cfg.table, add, v, n);
 	nft_monitor_pause(&d->monitor);
 	rc = nft_blocks(&d->nft, d->cfg.table, add, v, n);
-	nft_monitor_resume(&d->monitor);
+	daemon_monitor_rejoin(d);
 	d->table_unsure = true;
 	return rc;
+}
+
+void daemon_monitor_rejoin(struct nflogd *d)
+{
+	bool was_failing = d->monitor_rejoin_failing;
+
+	if (!d->monitor.left)
+		return;
+	d->monitor_rejoin_failing = nft_monitor_resume(&d->monitor) < 0;
+	if (d->monitor_rejoin_failing && !was_failing)
+		log_warn("nf_tables monitor: cannot rejoin its notifications; retrying every "
+			 "second, and a removed table is noticed only then");
+	else if (!d->monitor_rejoin_failing && was_failing) {
+		log_info("nf_tables monitor: notifications rejoined");
+		d->table_unsure = true;	/* whatever happened meanwhile */
+	}
 }
 
 void daemon_flush(struct nflogd *d)
@@ -283,8 +304,10 @@ struct offender *daemon_block(struct nflogd *d, const struct addr *a, const stru
 		return NULL;
 	}
 	queue(d, true, &o->addr, daemon_kernel_timeout(o, d->now_ms));
-	if (tstamp_us && !d->dry_run && d->nlatency_pending < DAEMON_LATENCY_PENDING)
-		d->latency_pending[d->nlatency_pending++] = tstamp_us;
+	if (tstamp_us && !d->dry_run && d->nlatency_pending < DAEMON_LATENCY_PENDING) {
+		d->latency_pending[d->nlatency_pending].addr = o->addr;
+		d->latency_pending[d->nlatency_pending++].tstamp_us = tstamp_us;
+	}
 	/* The kernel first: the log line, the leases file and on_block can
 	 * wait, the bot's next SYN cannot. Only the first block of a wake-up
 	 * goes alone; in a flood of them the rest share one batch at the end
@@ -430,9 +453,10 @@ static void report_loss(struct nflogd *d)
 	}
 }
 
-static void report_held_lines(struct nflogd *d)
+void daemon_report_held_lines(struct nflogd *d, bool all)
 {
-	uint64_t held = ratelimit_take_held(&d->action_lines, d->now_ms);
+	uint64_t held = all ? ratelimit_take_all(&d->action_lines)
+			    : ratelimit_take_held(&d->action_lines, d->now_ms);
 
 	if (held)
 		log_info("%llu more block, unblock and on_block lines not written one by one "
@@ -462,8 +486,11 @@ void daemon_on_timer(struct nflogd *d)
 		 * a flood's end would leave it busy, and the next bot's first
 		 * event waiting for the busy flush timeout. */
 		intake_adapt(&d->intake, d->now_ms);
+		daemon_monitor_rejoin(d);
+		if (d->table_unsure || d->monitor.left)	/* left: nobody tells us */
+			daemon_check_table(d);
 		report_loss(d);
-		report_held_lines(d);
+		daemon_report_held_lines(d, false);
 	}
 }
 

@@ -93,10 +93,14 @@ struct nflogd {
 	/* Block latency: the timestamp of the event behind the block being
 	 * made, then of the blocks queued until their ACK. */
 	uint64_t block_tstamp_us;
-	uint64_t latency_pending[DAEMON_LATENCY_PENDING];
+	struct {
+		struct addr addr;
+		uint64_t tstamp_us;
+	} latency_pending[DAEMON_LATENCY_PENDING];
 	unsigned nlatency_pending;
 	struct latency block_latency;
 	bool table_unsure;	/* the monitor was paused: look at the table */
+	bool monitor_rejoin_failing;
 	struct ratelimit action_lines;	/* block/unblock log lines */
 	/* Kernel changes decided while draining, sent as one batch after. */
 	struct pending {
@@ -132,10 +136,15 @@ int daemon_reload_whitelist(struct nflogd *d, char *err, size_t errlen);
 void daemon_on_monitor(struct nflogd *d);
 /* After a paused monitor: put the table back if it is gone. */
 void daemon_check_table(struct nflogd *d);
+/* Put the monitor back in its group after a pause; retried each second. */
+void daemon_monitor_rejoin(struct nflogd *d);
 /* Send a big batch with the monitor paused (sets table_unsure). */
 int daemon_send_quietly(struct nflogd *d, bool add, const struct nft_block_elem *v, size_t n);
 /* A child (an on_block program) exited. */
 void daemon_on_child(struct nflogd *d);
+/* Say how many block and unblock lines were held back in a storm: those of
+ * finished seconds, or all of them (at a stop). */
+void daemon_report_held_lines(struct nflogd *d, bool all);
 /* Clean stop: delete the table. */
 void daemon_stop(struct nflogd *d);
 

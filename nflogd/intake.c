@@ -270,6 +270,20 @@ uint32_t intake_qthreshold_for(uint32_t current, uint64_t events_per_s)
 	return current;
 }
 
+uint32_t intake_next_qthreshold(uint32_t current, uint64_t events_per_s, uint32_t *streak)
+{
+	uint32_t want = intake_qthreshold_for(current, events_per_s);
+
+	if (current != INTAKE_QTHRESH_QUIET || want == current) {
+		*streak = 0;
+		return want;
+	}
+	if (++*streak < INTAKE_BUSY_PERIODS)
+		return current;
+	*streak = 0;
+	return want;
+}
+
 uint64_t intake_rate_period_ms(uint32_t qthreshold)
 {
 	return qthreshold == INTAKE_QTHRESH_QUIET ? INTAKE_RATE_PERIOD_QUIET_MS
@@ -285,8 +299,9 @@ void intake_adapt(struct intake *n, uint64_t now_ms)
 
 	if (n->nl == NULL || elapsed < intake_rate_period_ms(n->qthreshold))
 		return;
-	want = intake_qthreshold_for(n->qthreshold,
-				     (n->stats.events - n->rate_events) * 1000 / elapsed);
+	want = intake_next_qthreshold(n->qthreshold,
+				      (n->stats.events - n->rate_events) * 1000 / elapsed,
+				      &n->busy_streak);
 	n->rate_since_ms = now_ms;
 	n->rate_events = n->stats.events;
 	if (want == n->qthreshold)

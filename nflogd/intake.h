@@ -13,8 +13,9 @@
  * kernel. Busy (above 2000 events/s): the kernel gathers events until 1000
  * of them, its buffer is full, or 50 ms have passed. A wake-up costs far
  * more than an event (measured in a VM: some 100 us against 0.3 us), so
- * from about 20000 events/s on, datagrams fill to 1000 events before the
- * timer; below that the timer bounds the wait. The price: in a flood, a
+ * from about 15000 events/s on, datagrams fill up (1000 events, or the
+ * 128 KiB buffer: some 630 SYNs) before the timer; below that the timer
+ * bounds the wait. The price: in a flood, a
  * block may come up to 50 ms after its event. Flushing every tick (0)
  * cost about twice the CPU of 50 ms at 30000 events/s in the lab. */
 #define INTAKE_QTHRESH_QUIET 1
@@ -23,12 +24,15 @@
 #define INTAKE_TIMEOUT_BUSY 5
 #define INTAKE_BUSY_RATE 2000		/* events/s that switch batching on */
 #define INTAKE_QUIET_RATE 500		/* ... and off again */
-/* The rate is measured over 10 ms while quiet, so a flood turns batching
- * on after some 20 events, not thousands (each of which, alone in its
- * datagram, costs a wake-up); and over 100 ms while busy, so a short lull
- * does not turn it off. A bot at 1000 SYN/s stays quiet: 10 per 10 ms. */
+/* The rate is measured over 10 ms while quiet, and batching turns on after
+ * two such periods in a row above the busy rate: a flood is noticed after
+ * some 40 events, not thousands (each of which, alone in its datagram,
+ * costs a wake-up), and a burst of 25 parallel connections from one mail
+ * server does not hold everyone's events back. Over 100 ms while busy, so
+ * a short lull does not turn it off. A bot at 1000 SYN/s stays quiet. */
 #define INTAKE_RATE_PERIOD_QUIET_MS 10
 #define INTAKE_RATE_PERIOD_BUSY_MS 100
+#define INTAKE_BUSY_PERIODS 2
 /* A busy datagram holds up to this much (~500 messages); the kernel takes
  * no more than 128 KiB. Quiet datagrams are trimmed to their one message. */
 #define INTAKE_NLBUFSIZ 131072
@@ -73,12 +77,16 @@ struct intake {
 	struct intake_seq seq;
 	struct intake_stats stats;
 	uint32_t qthreshold;		/* in force in the kernel */
+	uint32_t busy_streak;		/* quiet periods in a row above the busy rate */
 	uint64_t rate_since_ms, rate_events;
 	uint64_t mode_switches;
 };
 
 /* Pure: the qthreshold for an event rate, with hysteresis. */
 uint32_t intake_qthreshold_for(uint32_t current, uint64_t events_per_s);
+/* Pure: the same, turning busy only after INTAKE_BUSY_PERIODS periods in a
+ * row call for it (*streak counts them). */
+uint32_t intake_next_qthreshold(uint32_t current, uint64_t events_per_s, uint32_t *streak);
 /* Pure: over how many milliseconds to measure the rate in this mode. */
 uint64_t intake_rate_period_ms(uint32_t qthreshold);
 

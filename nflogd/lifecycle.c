@@ -39,7 +39,7 @@ static size_t current_blocks(const struct nflogd *d, struct nft_block_elem **out
 	size_t n = 0;
 
 	*out = malloc((d->policy->nblocked ? d->policy->nblocked : 1) * sizeof(**out));
-	if (*out == NULL)
+	if (*out == NULL || d->dry_run)	/* a dry run's blocks are pretend */
 		return 0;
 	POLICY_FOREACH_BLOCKED(d->policy, o) {
 		(*out)[n].addr = o->addr;
@@ -64,8 +64,10 @@ static int install_table(struct nflogd *d)
 		nft_monitor_pause(&d->monitor);
 	rc = nft_install(&d->nft, &d->rs, &d->wl, blocks, n);
 	if (quiet) {
-		nft_monitor_resume(&d->monitor);
-		d->table_unsure = true;
+		daemon_monitor_rejoin(d);
+		/* Not after a failure: a table the kernel refuses would be
+		 * retried at every wake-up. */
+		d->table_unsure = rc >= 0;
 	}
 	free(blocks);
 	d->dels.n = d->adds.n = 0;	/* the table now holds exactly the policy's blocks */
@@ -285,7 +287,9 @@ void daemon_on_monitor(struct nflogd *d)
 void daemon_check_table(struct nflogd *d)
 {
 	d->table_unsure = false;
-	if (nft_table_exists(&d->nft, d->cfg.table) == 0)
+	/* As after lost notifications, but an answer we cannot read counts
+	 * as missing: the pause hid whatever happened. */
+	if (nft_table_exists(&d->nft, d->cfg.table) != 1)
 		restore_table(d);
 }
 
@@ -388,6 +392,7 @@ void daemon_stop(struct nflogd *d)
 	/* Blocks live on in the state file and return at the next start. */
 	if (nft_table_delete(&d->nft, d->cfg.table) < 0)
 		log_warnx("deleting table inet %s: %s", d->cfg.table, d->nft.err);
+	daemon_report_held_lines(d, true);
 	log_info("stopped: %llu events, %llu lost, %llu blocks",
 		 (unsigned long long)d->intake.stats.events,
 		 (unsigned long long)d->intake.stats.lost, (unsigned long long)d->stats.blocks);

@@ -47,22 +47,29 @@ int nft_monitor_fd(const struct nft_monitor *m)
 	return mnl_socket_get_fd(m->nl);
 }
 
-static void membership(struct nft_monitor *m, int op)
+static int membership(struct nft_monitor *m, int op)
 {
 	int group = NFNLGRP_NFTABLES;
 
-	if (m->nl)
-		setsockopt(mnl_socket_get_fd(m->nl), SOL_NETLINK, op, &group, sizeof(group));
+	if (m->nl == NULL)
+		return 0;
+	return setsockopt(mnl_socket_get_fd(m->nl), SOL_NETLINK, op, &group, sizeof(group));
 }
 
 void nft_monitor_pause(struct nft_monitor *m)
 {
-	membership(m, NETLINK_DROP_MEMBERSHIP);
+	if (membership(m, NETLINK_DROP_MEMBERSHIP) == 0 && m->nl)
+		m->left = true;
 }
 
-void nft_monitor_resume(struct nft_monitor *m)
+int nft_monitor_resume(struct nft_monitor *m)
 {
-	membership(m, NETLINK_ADD_MEMBERSHIP);
+	if (!m->left)
+		return 0;
+	if (membership(m, NETLINK_ADD_MEMBERSHIP) < 0)
+		return -1;
+	m->left = false;
+	return 0;
 }
 
 static bool removes_part(uint16_t type)

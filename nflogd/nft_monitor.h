@@ -11,6 +11,7 @@ struct nft_monitor {
 	struct mnl_socket *nl;
 	uint8_t *buf;
 	uint64_t events, overruns;
+	bool left;		/* out of the group: paused, or rejoining failed */
 };
 
 int nft_monitor_open(struct nft_monitor *m, char *err, size_t errlen);
@@ -21,7 +22,8 @@ int nft_monitor_fd(const struct nft_monitor *m);
  * element (it did for every one of a 100k-block storm, 44% of its time).
  * What others change meanwhile goes unseen: look at the table after. */
 void nft_monitor_pause(struct nft_monitor *m);
-void nft_monitor_resume(struct nft_monitor *m);
+/* 0, or -1 (errno set) with the monitor still out of the group: call again. */
+int nft_monitor_resume(struct nft_monitor *m);
 
 /* Pure: does this datagram of nf_tables notifications remove part of table
  * (a table, chain, rule or set deletion) on behalf of anyone but our_portid? */

@@ -14,15 +14,18 @@ struct ratelimit {
 	uint32_t period_ms;
 	uint64_t start_ms;		/* of the current period */
 	uint32_t used;			/* lines let through in it */
-	uint64_t held;			/* lines held back, not yet told */
+	uint64_t held;			/* lines held back in it */
+	uint64_t held_before;		/* ... in periods over, not yet told */
 };
 
 /* burst 0 (also a zeroed struct): no limit. */
 void ratelimit_init(struct ratelimit *r, uint32_t burst, uint32_t period_ms);
 /* May this line go out now? If not it is counted as held. */
 bool ratelimit_allow(struct ratelimit *r, uint64_t now_ms);
-/* The lines held back, once the period they fell in is over; 0 otherwise
- * (and after, until more are held). */
+/* The lines held back in periods that are over, each counted once: asked
+ * once a second, a steady storm is told every second. */
 uint64_t ratelimit_take_held(struct ratelimit *r, uint64_t now_ms);
+/* Every line held back, the current period's too (at a stop). */
+uint64_t ratelimit_take_all(struct ratelimit *r);
 
 #endif

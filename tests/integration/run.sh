@@ -171,6 +171,13 @@ t_dry_run_blocks_nothing() {
 	claim "all passed" [ "$reached" = 60 ] &&
 	claim "nothing in blocked4" [ -z "$(blocked_elems blocked4)" ] &&
 	claim "the block was logged as dry run" logged "dry-run: block $BOT " || return 1
+	# The table is rebuilt from the daemon's blocks on a restore and a
+	# reload: a pretended block must not reach the kernel that way either.
+	in_gw nft flush ruleset
+	for _ in $(seq 40); do in_gw nft list table inet nflogd >/dev/null 2>&1 && break; sleep 0.05; done
+	ctl reload >/dev/null
+	claim "table restored after a flush" in_gw nft list table inet nflogd &&
+	claim "still nothing in blocked4 after restore and reload" [ -z "$(blocked_elems blocked4)" ] || return 1
 	daemon_stop
 	claim "no state file: a pretended block must not come back as a real one" \
 		test ! -e "$LAB_DIR/state"

@@ -772,6 +772,30 @@ static void test_adaptive_batching(void **state)
 	}
 }
 
+/* Busy only after two quiet periods in a row above the busy rate: a burst
+ * in one period is no flood. Back to quiet at once (hysteresis aside). */
+static void test_busy_needs_a_streak(void **state)
+{
+	uint32_t streak = 0, q = INTAKE_QTHRESH_QUIET;
+	uint64_t high = INTAKE_BUSY_RATE * 2, low = 10;
+
+	(void)state;
+	q = intake_next_qthreshold(q, high, &streak);	/* a burst */
+	assert_int_equal(q, INTAKE_QTHRESH_QUIET);
+	q = intake_next_qthreshold(q, low, &streak);	/* and quiet again */
+	assert_int_equal(q, INTAKE_QTHRESH_QUIET);
+	q = intake_next_qthreshold(q, high, &streak);	/* a flood: one period... */
+	assert_int_equal(q, INTAKE_QTHRESH_QUIET);
+	q = intake_next_qthreshold(q, high, &streak);	/* ...two */
+	assert_int_equal(q, INTAKE_QTHRESH_BUSY);
+	q = intake_next_qthreshold(q, INTAKE_QUIET_RATE, &streak);
+	assert_int_equal(q, INTAKE_QTHRESH_BUSY);
+	q = intake_next_qthreshold(q, low, &streak);
+	assert_int_equal(q, INTAKE_QTHRESH_QUIET);
+	q = intake_next_qthreshold(q, high, &streak);	/* a new streak from zero */
+	assert_int_equal(q, INTAKE_QTHRESH_QUIET);
+}
+
 static void test_cut_message(void **state)
 {
 	struct fixture *f = *state;
@@ -870,6 +894,7 @@ int main(void)
 		T(test_trailing_garbage_short),
 		T(test_unpadded_message_length),
 		T(test_adaptive_batching),
+		T(test_busy_needs_a_streak),
 		T(test_cut_message),
 		T(test_other_types),
 		T(test_counters),
