@@ -88,16 +88,36 @@ static void record_latency(struct nflogd *d)
 			latency_add(&d->block_latency, now - d->latency_pending[i].tstamp_us);
 }
 
+void daemon_quiet_begin(struct nflogd *d, struct quiet *q)
+{
+	q->known = nft_generation(&d->nft, &q->gen) == 0;
+	q->commits = d->nft.commits;
+	nft_monitor_pause(&d->monitor);
+}
+
+void daemon_quiet_end(struct nflogd *d, const struct quiet *q)
+{
+	uint32_t gen;
+
+	daemon_monitor_rejoin(d);
+	/* Each applied batch moves the generation by one: more than ours
+	 * means someone else's change went by unseen. */
+	if (!q->known || nft_generation(&d->nft, &gen) < 0 ||
+	    gen - q->gen != (uint32_t)(d->nft.commits - q->commits))
+		d->table_foreign = true;
+	d->table_unsure = true;
+}
+
 int daemon_send_quietly(struct nflogd *d, bool add, const struct nft_block_elem *v, size_t n)
 {
+	struct quiet q;
 	int rc;
 
 	if (n < DAEMON_QUIET_BATCH)
 		return nft_blocks(&d->nft, d->cfg.table, add, v, n);
-	nft_monitor_pause(&d->monitor);
+	daemon_quiet_begin(d, &q);
 	rc = nft_blocks(&d->nft, d->cfg.table, add, v, n);
-	daemon_monitor_rejoin(d);
-	d->table_unsure = true;
+	daemon_quiet_end(d, &q);
 	return rc;
 }
 

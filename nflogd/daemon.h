@@ -100,6 +100,7 @@ struct nflogd {
 	unsigned nlatency_pending;
 	struct latency block_latency;
 	bool table_unsure;	/* the monitor was paused: look at the table */
+	bool table_foreign;	/* ... and someone else committed meanwhile */
 	bool monitor_rejoin_failing;
 	struct ratelimit action_lines;	/* block/unblock log lines */
 	/* Kernel changes decided while draining, sent as one batch after. */
@@ -138,6 +139,16 @@ void daemon_on_monitor(struct nflogd *d);
 void daemon_check_table(struct nflogd *d);
 /* Put the monitor back in its group after a pause; retried each second. */
 void daemon_monitor_rejoin(struct nflogd *d);
+/* Around our own big batches: the monitor leaves its group, and the
+ * ruleset's generation before and after tells whether anyone else
+ * committed meanwhile (then the table's rules are counted). */
+struct quiet {
+	bool known;
+	uint32_t gen;
+	uint64_t commits;
+};
+void daemon_quiet_begin(struct nflogd *d, struct quiet *q);
+void daemon_quiet_end(struct nflogd *d, const struct quiet *q);
 /* Send a big batch with the monitor paused (sets table_unsure). */
 int daemon_send_quietly(struct nflogd *d, bool add, const struct nft_block_elem *v, size_t n);
 /* A child (an on_block program) exited. */

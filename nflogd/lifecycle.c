@@ -58,16 +58,18 @@ static int install_table(struct nflogd *d)
 	int rc;
 
 	bool quiet = n >= DAEMON_QUIET_BATCH;
+	struct quiet q;
 
 	ruleset_of(d);
 	if (quiet)	/* as daemon_send_quietly */
-		nft_monitor_pause(&d->monitor);
+		daemon_quiet_begin(d, &q);
 	rc = nft_install(&d->nft, &d->rs, &d->wl, blocks, n);
 	if (quiet) {
-		daemon_monitor_rejoin(d);
+		daemon_quiet_end(d, &q);
 		/* Not after a failure: a table the kernel refuses would be
 		 * retried at every wake-up. */
-		d->table_unsure = rc >= 0;
+		if (rc < 0)
+			d->table_unsure = d->table_foreign = false;
 	}
 	free(blocks);
 	d->dels.n = d->adds.n = 0;	/* the table now holds exactly the policy's blocks */
@@ -262,15 +264,27 @@ int daemon_start(struct nflogd *d, const char *config_path, bool dry_run, int ep
 	return 0;
 }
 
-static void restore_table(struct nflogd *d)
+/* how: "" after a notification, else what made us look. */
+static void restore_table(struct nflogd *d, const char *how)
 {
 	d->now_ms = monotonic_ms();
 	daemon_flush(d);
 	if (install_table(d) == 0) {
 		d->stats.table_restores++;
-		log_warnx("table inet %s restored (%u blocks, %zu whitelist entries)", d->cfg.table,
-			  d->policy->nblocked, d->wl.nnets + d->wl.nmacs);
+		log_warnx("table inet %s restored (%u blocks, %zu whitelist entries)%s",
+			  d->cfg.table, d->policy->nblocked, d->wl.nnets + d->wl.nmacs, how);
 	}
+}
+
+/* Is our table still whole? Its rules counted: a set or chain goes only
+ * with rules, so this sees what the monitor would have. */
+static bool table_whole(struct nflogd *d)
+{
+	uint32_t rules;
+
+	return nft_table_exists(&d->nft, d->cfg.table) == 1 &&
+	       nft_count_rules(&d->nft, d->cfg.table, &rules) == 0 &&
+	       rules == d->nft.rules_installed;
 }
 
 void daemon_on_monitor(struct nflogd *d)
@@ -279,18 +293,26 @@ void daemon_on_monitor(struct nflogd *d)
 
 	/* Lost notifications: look rather than rebuild, or rebuilding a big
 	 * table (its own flood of notifications) could overrun us again. */
-	if (v == MONITOR_QUIET || (v == MONITOR_UNSURE && nft_table_exists(&d->nft, d->cfg.table) == 1))
+	if (v == MONITOR_QUIET || (v == MONITOR_UNSURE && table_whole(d)))
 		return;
-	restore_table(d);
+	restore_table(d, "");
 }
 
 void daemon_check_table(struct nflogd *d)
 {
-	d->table_unsure = false;
+	bool foreign = d->table_foreign;
+
+	d->table_unsure = d->table_foreign = false;
 	/* As after lost notifications, but an answer we cannot read counts
 	 * as missing: the pause hid whatever happened. */
-	if (nft_table_exists(&d->nft, d->cfg.table) != 1)
-		restore_table(d);
+	if (nft_table_exists(&d->nft, d->cfg.table) != 1) {
+		restore_table(d, ", found missing after a batch sent unmonitored");
+		return;
+	}
+	/* Someone committed during the pause: a rule or chain of ours may be
+	 * gone with the table still there (sets go only with their rules). */
+	if (foreign && !table_whole(d))
+		restore_table(d, ", found changed after a batch sent unmonitored");
 }
 
 /* Blocks of hosts the whitelist now covers end at once. */

@@ -1,6 +1,7 @@
 /* Sending nf_tables batches, reading every ACK, naming what failed. */
 #include "nft.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -11,8 +12,10 @@
 
 #include <libmnl/libmnl.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netlink.h>
+#include <libnftnl/rule.h>
 #include <libnftnl/table.h>
 
 #define ACK_WAIT_MS 1000	/* the kernel answers within the send; this is a safety net */
@@ -133,6 +136,7 @@ static int read_acks(struct nft *n, const struct nft_batch *b)
 int nft_commit(struct nft *n, struct nft_batch *b)
 {
 	ssize_t sent;
+	int rc;
 
 	nft_batch_end(b);
 	n->seq = b->seq;
@@ -148,7 +152,10 @@ int nft_commit(struct nft *n, struct nft_batch *b)
 		snprintf(n->err, sizeof(n->err), "nft: sending %zu bytes: %s", b->len, strerror(e));
 		return -e;
 	}
-	return read_acks(n, b);
+	rc = read_acks(n, b);
+	if (rc == 0)
+		n->commits++;
+	return rc;
 }
 
 int nft_install(struct nft *n, struct nft_ruleset *rs, const struct whitelist *wl,
@@ -162,6 +169,8 @@ int nft_install(struct nft *n, struct nft_ruleset *rs, const struct whitelist *w
 		nft_batch_new(n, &b);
 		nft_batch_put_ruleset(&b, rs, wl, blocks, nblocks);
 		rc = nft_commit(n, &b);
+		if (rc == 0)
+			n->rules_installed = b.nrules;
 		nft_batch_free(&b);
 		/* Old kernels (e.g. RHEL 7 backports) refuse timeout sets: the
 		 * daemon expires blocks itself anyway, so go on without. */
@@ -246,4 +255,78 @@ int nft_table_exists(struct nft *n, const char *table)
 	if (r >= 0)
 		return 1;
 	return errno == ENOENT ? 0 : -1;
+}
+
+struct gen_reply {
+	bool found;
+	uint32_t gen;
+};
+
+static int gen_attr(const struct nlattr *a, void *data)
+{
+	struct gen_reply *g = data;
+
+	if (mnl_attr_get_type(a) == NFTA_GEN_ID && mnl_attr_validate(a, MNL_TYPE_U32) >= 0) {
+		g->gen = ntohl(mnl_attr_get_u32(a));
+		g->found = true;
+	}
+	return MNL_CB_OK;
+}
+
+static int on_gen(const struct nlmsghdr *nlh, void *data)
+{
+	return mnl_attr_parse(nlh, sizeof(struct nfgenmsg), gen_attr, data) < 0 ? MNL_CB_ERROR
+										: MNL_CB_OK;
+}
+
+int nft_generation(struct nft *n, uint32_t *gen)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct gen_reply g = { false, 0 };
+	uint32_t seq = n->seq++;
+	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETGEN, AF_UNSPEC, 0, seq);
+	ssize_t r;
+
+	if (mnl_socket_sendto(n->nl, nlh, nlh->nlmsg_len) < 0)
+		return -1;
+	r = mnl_socket_recvfrom(n->nl, buf, sizeof(buf));
+	if (r < 0 || mnl_cb_run(buf, (size_t)r, seq, n->portid, on_gen, &g) < 0 || !g.found)
+		return -1;
+	*gen = g.gen;
+	return 0;
+}
+
+static int on_rule(const struct nlmsghdr *nlh, void *data)
+{
+	if ((nlh->nlmsg_type & 0xff) == NFT_MSG_NEWRULE)
+		(*(uint32_t *)data)++;
+	return MNL_CB_OK;
+}
+
+int nft_count_rules(struct nft *n, const char *table, uint32_t *count)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE * 8];
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	uint32_t seq = n->seq++;
+	struct nlmsghdr *nlh;
+	int ret;
+
+	if (r == NULL)
+		return -1;
+	/* A dump filtered by table: a table that is gone gives no rules. */
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, NFPROTO_INET, NLM_F_DUMP, seq);
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, table);
+	nftnl_rule_nlmsg_build_payload(nlh, r);
+	nftnl_rule_free(r);
+	*count = 0;
+	if (mnl_socket_sendto(n->nl, nlh, nlh->nlmsg_len) < 0)
+		return -1;
+	do {
+		ssize_t len = mnl_socket_recvfrom(n->nl, buf, sizeof(buf));
+
+		if (len < 0)
+			return -1;
+		ret = mnl_cb_run(buf, (size_t)len, seq, n->portid, on_rule, count);
+	} while (ret > 0);
+	return ret < 0 ? -1 : 0;
 }

@@ -16,6 +16,8 @@ struct nft {
 	uint32_t seq;
 	bool timeouts;		/* the kernel takes per-element timeouts */
 	size_t sndbuf;		/* the send buffer as last read or set */
+	uint64_t commits;	/* batches the kernel applied */
+	uint32_t rules_installed;	/* in the table as nft_install last made it */
 	char err[NFT_ERR_MAX];	/* the last failure, for the log */
 };
 
@@ -40,5 +42,10 @@ int nft_blocks(struct nft *n, const char *table, bool add,
 int nft_table_delete(struct nft *n, const char *table);
 /* 1 exists, 0 does not, -1 could not tell. */
 int nft_table_exists(struct nft *n, const char *table);
+/* The ruleset's generation: every applied batch, anyone's, moves it by one.
+ * 0, or -1. */
+int nft_generation(struct nft *n, uint32_t *gen);
+/* The rules in the table (0 if it is gone). 0, or -1. */
+int nft_count_rules(struct nft *n, const char *table, uint32_t *count);
 
 #endif

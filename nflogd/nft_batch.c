@@ -506,6 +506,7 @@ static void put_rule(struct nft_batch *b, struct nftnl_rule *r, const char *what
 	} else {
 		nftnl_rule_nlmsg_build_payload(nlh, r);
 		msg_end(b, nlh);
+		b->nrules++;
 	}
 	nftnl_rule_free(r);
 }

@@ -45,6 +45,7 @@ struct nft_batch {
 	size_t len, cap;
 	uint32_t seq;
 	uint32_t nmsgs;		/* object messages, each asking for an ACK */
+	uint32_t nrules;	/* of them rules */
 	struct nft_msg_label *labels;
 	size_t nlabels, labels_cap;
 	bool failed;		/* out of memory while building */

@@ -688,6 +688,8 @@ static void test_ruleset_defaults_rules(void **state)
 
 	build_ruleset(f, &rs, NULL, 0);
 	assert_int_equal(count_type(f, NFT_MSG_NEWRULE), 6);
+	/* What the daemon later compares the kernel's count with. */
+	assert_int_equal(f->b.nrules, 6);
 	assert_allow_rules(f);
 
 	for (int v4 = 1; v4 >= 0; v4--) {	/* blocked: tcp dport 25 counter drop */
