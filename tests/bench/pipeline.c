@@ -2,7 +2,7 @@
  * on synthetic NFLOG datagrams, without a kernel.
  *
  *   pipeline [-6] [-s NSRC] [-n EVENTS] [-m MAX_HOSTS] [-b PER_DGRAM]
- *            [-o random|cyclic] [-r EVENTS_PER_S] [-w ENTRIES] [-F]
+ *            [-o random|cyclic] [-r EVENTS_PER_S] [-w ENTRIES] [-t THRESHOLD] [-F]
  *
  * Datagrams are built in memory in the kernel's format (nfnetlink_log.c,
  * __build_packet_message): per message NFULA_PACKET_HDR, IFINDEX_INDEV,
@@ -74,6 +74,7 @@ struct opts {
 	bool cyclic;
 	bool full_only;		/* -F: skip the reference passes (for a profiler) */
 	uint32_t whitelist;	/* -w: entries, half CIDRs and half MACs, none matching */
+	uint32_t threshold;	/* -t: instead of the default */
 	uint64_t rate;
 };
 
@@ -321,6 +322,8 @@ static int setup_daemon(struct nflogd *d, const struct opts *o, uint64_t start_m
 	memset(d, 0, sizeof(*d));
 	config_defaults(&d->cfg);
 	d->cfg.max_hosts = o->max_hosts;
+	if (o->threshold)
+		d->cfg.threshold = o->threshold;
 	snprintf(d->cfg.leases_file, sizeof(d->cfg.leases_file), "/nonexistent/nflogd-bench");
 	d->dry_run = true;
 	d->seed = 0x9e3779b97f4a7c15ull;
@@ -444,7 +447,8 @@ static double memory_floor(const struct opts *o)
 static void usage(void)
 {
 	fprintf(stderr, "usage: pipeline [-6] [-s NSRC] [-n EVENTS] [-m MAX_HOSTS] "
-			"[-b PER_DGRAM] [-o random|cyclic] [-r EVENTS_PER_S] [-w ENTRIES] [-F]\n");
+			"[-b PER_DGRAM] [-o random|cyclic] [-r EVENTS_PER_S] [-w ENTRIES] "
+			"[-t THRESHOLD] [-F]\n");
 	exit(2);
 }
 
@@ -459,7 +463,7 @@ int main(int argc, char **argv)
 	double mem_ns = 0;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "6Fs:n:m:b:o:r:w:")) != -1) {
+	while ((opt = getopt(argc, argv, "6Fs:n:m:b:o:r:w:t:")) != -1) {
 		switch (opt) {
 		case '6': o.v6 = true; break;
 		case 's': o.nsrc = (uint32_t)strtoul(optarg, NULL, 10); break;
@@ -470,6 +474,7 @@ int main(int argc, char **argv)
 		case 'r': o.rate = strtoull(optarg, NULL, 10); break;
 		case 'F': o.full_only = true; break;
 		case 'w': o.whitelist = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 't': o.threshold = (uint32_t)strtoul(optarg, NULL, 10); break;
 		default: usage();
 		}
 	}
