@@ -172,14 +172,4 @@ bool mac_equal(const struct mac *a, const struct mac *b)
 	return memcmp(a->b, b->b, sizeof(a->b)) == 0;
 }
 
-/* splitmix64's finaliser: cheap, and every input bit reaches every output bit. */
-uint64_t hash_mix64(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	x ^= x >> 31;
-	return x;
-}
 

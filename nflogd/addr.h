@@ -52,7 +52,17 @@ const char *mac_format(const struct mac *m, char buf[MAC_STRLEN]);
 bool mac_equal(const struct mac *a, const struct mac *b);
 
 /* Keyed hash (seeded per run, so spoofed sources cannot aim at one chain). */
-uint64_t hash_mix64(uint64_t x);
+/* splitmix64's finaliser: cheap, and every input bit reaches every output
+ * bit. Inline: the per-event path uses it. */
+static inline uint64_t hash_mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x;
+}
 
 /* Seeded, for hash tables; inline: it runs twice per event. One 64x64 ->
  * 128-bit multiply of the two halves, folded (wyhash's mum): every input

@@ -54,7 +54,9 @@ static bool walk_attrs(const struct nlmsghdr *nlh, struct packet_attrs *out)
 		const uint8_t *pl = p + NLA_HDRLEN;
 		size_t alen = at->nla_len, plen = alen - NLA_HDRLEN;
 
-		if (alen < NLA_HDRLEN || alen > (size_t)(end - p))
+		/* One test for both bounds: the padded length covers the
+		 * length, and a kernel message pads its last attribute too. */
+		if (alen < NLA_HDRLEN || NLA_ALIGN(alen) > (size_t)(end - p))
 			return false;
 		switch (at->nla_type & NLA_TYPE_MASK) {
 		case NFULA_SEQ:
@@ -92,8 +94,6 @@ static bool walk_attrs(const struct nlmsghdr *nlh, struct packet_attrs *out)
 		default:	/* attributes we do not use */
 			break;
 		}
-		if (NLA_ALIGN(alen) > (size_t)(end - p))
-			return false;
 		p += NLA_ALIGN(alen);
 	}
 	return p == end;	/* a kernel message ends on its last attribute */

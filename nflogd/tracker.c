@@ -329,21 +329,31 @@ static uint32_t weigh_oldest(const struct tracker_clock *clk, uint32_t count)
 
 uint32_t tracker_window_count(const struct tracker *t, const struct host *h, uint64_t now_ms)
 {
-	struct tracker_clock clk = clock_at(t, now_ms);
-	uint32_t slot = clk.slot, gap = slot - h->head_slot, sum = 0;
+	struct tracker_clock other;
+	const struct tracker_clock *clk = now_ms == t->clock.ms ? &t->clock
+				       : (other = clock_at(t, now_ms), &other);
+	uint32_t slot = clk->slot, gap = slot - h->head_slot, sum = 0, oldest;
 
 	if (slot < h->head_slot) {	/* asked about an earlier time: the general way */
 		for (uint32_t k = 0; k < TRACKER_SLOTS - 1; k++)
 			sum += slot_count(h, slot - k);
-		return sum + weigh_oldest(&clk, slot_count(h, slot - (TRACKER_SLOTS - 1)));
+		return sum + weigh_oldest(clk, slot_count(h, slot - (TRACKER_SLOTS - 1)));
 	}
 	if (gap >= TRACKER_SLOTS)
 		return 0;
+	oldest = h->count[(slot - (TRACKER_SLOTS - 1)) % TRACKER_SLOTS];
+	if (gap == 0) {
+		/* The usual case, right after a record: the whole ring is the
+		 * window, the oldest slot weighted (a loop the compiler unrolls). */
+		for (uint32_t i = 0; i < TRACKER_SLOTS; i++)
+			sum += h->count[i];
+		return sum - oldest + weigh_oldest(clk, oldest);
+	}
 	/* The ring holds slots head_slot back to head_slot - 7: those from
 	 * head_slot to slot - 6 count in full, slot - 7 by its weight. */
 	for (uint32_t k = gap; k < TRACKER_SLOTS - 1; k++)
 		sum += h->count[(slot - k) % TRACKER_SLOTS];
-	return sum + weigh_oldest(&clk, h->count[(slot - (TRACKER_SLOTS - 1)) % TRACKER_SLOTS]);
+	return sum + weigh_oldest(clk, oldest);
 }
 
 static uint64_t window_dstbits(const struct tracker *t, const struct host *h, uint64_t now_ms)

@@ -134,6 +134,8 @@ bool whitelist_covers_addr(const struct whitelist *wl, const struct addr *a)
 {
 	size_t lo = 0, hi = wl->nranges;
 
+	if (wl->nnets == 0)
+		return false;
 	if (wl->ranges == NULL) {
 		for (size_t i = 0; i < wl->nnets; i++)
 			if (cidr_contains(&wl->nets[i], a))
@@ -155,6 +157,8 @@ bool whitelist_covers_addr(const struct whitelist *wl, const struct addr *a)
 
 bool whitelist_covers_mac(const struct whitelist *wl, const struct mac *m)
 {
+	if (wl->nmacs == 0)
+		return false;
 	if (wl->sorted_macs == NULL) {
 		for (size_t i = 0; i < wl->nmacs; i++)
 			if (mac_equal(&wl->macs[i], m))
