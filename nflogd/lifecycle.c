@@ -55,10 +55,9 @@ static int install_table(struct nflogd *d)
 {
 	struct nft_block_elem *blocks;
 	size_t n = current_blocks(d, &blocks);
-	int rc;
-
 	bool quiet = n >= DAEMON_QUIET_BATCH;
 	struct quiet q;
+	int rc;
 
 	ruleset_of(d);
 	if (quiet)	/* as daemon_send_quietly */
