@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "duration.h"
+#include "text.h"
 
 void config_defaults(struct config *cfg)
 {
@@ -276,18 +277,6 @@ static int fail(char *err, const char *name, unsigned line, const char *fmt, ...
 	return -1;
 }
 
-static char *trim(char *s)
-{
-	char *end;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	end = s + strlen(s);
-	while (end > s && isspace((unsigned char)end[-1]))
-		*--end = '\0';
-	return s;
-}
-
 /* Strip matching quotes, and a trailing " # comment" after the value. */
 static const char *unquote(char *v)
 {
@@ -307,7 +296,7 @@ static const char *unquote(char *v)
 	for (char *p = v; *p; p++)
 		if (*p == '#' && p > v && isspace((unsigned char)p[-1])) {
 			*p = '\0';
-			return trim(v);
+			return text_trim(v);
 		}
 	return v;
 }
@@ -326,15 +315,15 @@ int config_parse(struct config *out, FILE *f, const char *name, char err[CONFIG_
 		line++;
 		if (strchr(buf, '\n') == NULL && !feof(f))
 			return fail(err, name, line, "line too long");
-		s = trim(buf);
+		s = text_trim(buf);
 		if (*s == '\0' || *s == '#')
 			continue;
 		eq = strchr(s, '=');
 		if (eq == NULL)
 			return fail(err, name, line, "expected 'key = value'");
 		*eq = '\0';
-		key = trim(s);
-		value = unquote(trim(eq + 1));
+		key = text_trim(s);
+		value = unquote(text_trim(eq + 1));
 		if (value == NULL)
 			return fail(err, name, line, "%s: unbalanced quote or text after it", key);
 		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)

@@ -12,12 +12,12 @@
  * bot): every event is sent at once, so a block is never held back by the
  * kernel. Busy (above 2000 events/s): the kernel gathers events until 1000
  * of them, its buffer is full, or 50 ms have passed. A wake-up costs far
- * more than an event (measured in a VM: some 100 us against 0.3 us), so
- * from about 15000 events/s on, datagrams fill up (1000 events, or the
- * 128 KiB buffer: some 630 SYNs) before the timer; below that the timer
- * bounds the wait. The price: in a flood, a
- * block may come up to 50 ms after its event. Flushing every tick (0)
- * cost about twice the CPU of 50 ms at 30000 events/s in the lab. */
+ * more than an event (in a VM, estimated from perf: some 100 us against
+ * 0.3 us), so from about 15000 events/s on, datagrams fill up (1000
+ * events, or the 128 KiB buffer: some 630 SYNs) before the timer; below
+ * that the timer bounds the wait. The price: in a flood, a block may come
+ * up to 50 ms after its event. Flushing every tick (0) cost about twice
+ * the CPU of 50 ms at 30000 events/s in the lab. */
 #define INTAKE_QTHRESH_QUIET 1
 #define INTAKE_QTHRESH_BUSY 1000
 #define INTAKE_TIMEOUT_QUIET 0		/* hundredths of a second: the next tick */

@@ -1,10 +1,11 @@
 /* The whitelist: parse, look up, and turn into kernel interval ranges. */
 #include "whitelist.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "text.h"
 
 void whitelist_init(struct whitelist *wl)
 {
@@ -72,7 +73,7 @@ int whitelist_parse(struct whitelist *wl, FILE *f, const char *name, char err[WH
 
 	whitelist_init(wl);
 	while (fgets(buf, sizeof(buf), f)) {
-		char *s = buf, *end;
+		char *s;
 		struct cidr net;
 		struct mac mac;
 		bool is_mac;
@@ -84,11 +85,7 @@ int whitelist_parse(struct whitelist *wl, FILE *f, const char *name, char err[WH
 			goto fail;
 		}
 		buf[strcspn(buf, "#")] = '\0';
-		while (isspace((unsigned char)*s))
-			s++;
-		end = s + strlen(s);
-		while (end > s && isspace((unsigned char)end[-1]))
-			*--end = '\0';
+		s = text_trim(buf);
 		if (*s == '\0')
 			continue;
 		if (whitelist_parse_entry(s, &net, &mac, &is_mac) < 0) {

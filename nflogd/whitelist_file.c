@@ -3,7 +3,6 @@
  * directory. Lines other than the one added or removed are copied as bytes. */
 #include "whitelist_file.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -14,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "text.h"
 #include "whitelist.h"
 
 /* whitelist_parse reads lines into 512 bytes: 510 characters, '\n', NUL. */
@@ -64,18 +64,6 @@ static bool has_control(const char *s)
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)
 			return true;
 	return false;
-}
-
-static char *trim(char *s)
-{
-	char *end;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	end = s + strlen(s);
-	while (end > s && isspace((unsigned char)end[-1]))
-		*--end = '\0';
-	return s;
 }
 
 static bool entry_equal(const struct entry *a, const struct entry *b)
@@ -183,9 +171,9 @@ static int line_read(const char *line, size_t len, struct entry *e,
 	if (hash) {
 		*hash = '\0';
 		if (comment)
-			comment_copy(comment, trim(hash + 1));
+			comment_copy(comment, text_trim(hash + 1));
 	}
-	s = trim(buf);
+	s = text_trim(buf);
 	if (*s == '\0')
 		return 0;
 	memset(e, 0, sizeof(*e));
