@@ -58,8 +58,8 @@ deps() {
 	case $1 in
 	packet) echo packet addr ;;
 	intake) echo intake packet addr ;;
-	config) echo config duration ;;
-	whitelist) echo whitelist addr ;;
+	config) echo config duration text ;;
+	whitelist) echo whitelist addr text ;;
 	state) echo state addr ;;
 	protocol) echo protocol ;;
 	commands)
