@@ -382,6 +382,7 @@ static void count_event(struct nflogd *d, const struct counted_event *e)
 {
 	bool counted;
 	struct host *h;
+	const struct offender *o;
 	uint32_t conns, dsts;
 
 	h = tracker_record_hinted(d->tracker, &e->c, &e->hint, e->has_mac ? &e->mac : NULL,
@@ -395,19 +396,18 @@ static void count_event(struct nflogd *d, const struct counted_event *e)
 	conns = tracker_window_count(d->tracker, h, d->now_ms);
 	if (conns <= d->cfg.threshold)
 		return;
+	/* Blocked first: a host whose SYNs still reach us while blocked (a
+	 * rule from elsewhere logs before ours drops, or the kernel lost the
+	 * element) stays past the threshold, event after event. */
+	o = e->policy_hint ? policy_find_hinted(d->policy, &h->addr, e->policy_hash, e->policy_guess)
+			   : policy_find(d->policy, &h->addr);
+	if (o && o->blocked) {
+		d->stats.blocked_while_blocked++;
+		return;
+	}
 	dsts = tracker_window_dsts_min(d->tracker, h, d->now_ms);
 	if (!policy_exceeds(&d->policy->cfg, conns, dsts))
 		return;
-	{
-		const struct offender *o = policy_find(d->policy, &h->addr);
-
-		/* Still reaching us while blocked: a rule from elsewhere logs
-		 * before ours drops, or the kernel lost the element. */
-		if (o && o->blocked) {
-			d->stats.blocked_while_blocked++;
-			return;
-		}
-	}
 	/* A released host starts with a clean window, not with the burst that
 	 * blocked it. */
 	d->block_tstamp_us = e->tstamp_us;
@@ -433,7 +433,8 @@ void daemon_count_batch(struct nflogd *d)
 	}
 	for (unsigned i = 0; i < n; i++)
 		if (d->batch[i].policy_hint)
-			policy_prefetch_record(d->policy, d->batch[i].policy_hash);
+			d->batch[i].policy_guess = policy_prefetch_record(d->policy,
+									  d->batch[i].policy_hash);
 	for (unsigned i = 0; i < n; i++)
 		count_event(d, &d->batch[i]);
 	d->nbatch = 0;

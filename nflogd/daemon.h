@@ -87,7 +87,7 @@ struct nflogd {
 		uint64_t tstamp_us;	/* the kernel's, wall clock; 0 if none */
 		struct tracker_hint hint;
 		bool policy_hint;	/* likely looked up in the policy */
-		uint32_t policy_hash;
+		uint32_t policy_hash, policy_guess;
 	} batch[DAEMON_BATCH];
 	unsigned nbatch;
 	/* Block latency: the timestamp of the event behind the block being

@@ -140,12 +140,21 @@ uint32_t policy_prefetch_index(const struct policy *p, const struct addr *a)
 	return hash;
 }
 
-void policy_prefetch_record(const struct policy *p, uint32_t hash)
+uint32_t policy_prefetch_record(const struct policy *p, uint32_t hash)
 {
 	uint32_t i = addrmap_guess(&p->map, hash);
 
 	if (i != NONE)
 		__builtin_prefetch(&p->recs[i]);
+	return i;
+}
+
+struct offender *policy_find_hinted(const struct policy *p, const struct addr *a,
+				    uint32_t hash, uint32_t guess)
+{
+	if (guess == NONE || !p->recs[guess].in_use || !addr_equal(&p->recs[guess].addr, a))
+		guess = addrmap_find_hashed(&p->map, a, hash);
+	return guess == NONE ? NULL : &p->recs[guess];
 }
 
 struct offender *policy_find(const struct policy *p, const struct addr *a)

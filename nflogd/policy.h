@@ -74,9 +74,14 @@ uint64_t policy_block_duration(const struct policy_cfg *cfg, uint32_t offence);
 
 struct offender *policy_find(const struct policy *p, const struct addr *a);
 /* A batch's hints (as tracker.h's): load the index line policy_find(a)
- * reads, then, in a later pass, the record it probably finds. */
+ * reads, then, in a later pass, the record it probably finds (returned:
+ * the guess, or ADDRMAP_NONE). */
 uint32_t policy_prefetch_index(const struct policy *p, const struct addr *a);
-void policy_prefetch_record(const struct policy *p, uint32_t hash);
+uint32_t policy_prefetch_record(const struct policy *p, uint32_t hash);
+/* policy_find with those hints: the guess if it still holds a (records may
+ * have come and gone since), else the index searched by the hash. */
+struct offender *policy_find_hinted(const struct policy *p, const struct addr *a,
+				    uint32_t hash, uint32_t guess);
 
 /* Block a host. duration_ms: POLICY_BY_OFFENCE for the escalation rule,
  * else the length (0 = until unblocked). If the cap forced a release,

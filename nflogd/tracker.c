@@ -111,6 +111,7 @@ static void forget_index(struct tracker *t, uint32_t i)
 {
 	addrmap_remove(&t->map, i);
 	lru_unlink(t, i);
+	t->hosts[i].live = false;
 	t->hosts[i].lru_next = t->free_list;
 	t->free_list = i;
 	t->used--;
@@ -140,25 +141,32 @@ static uint32_t take_slot(struct tracker *t)
 	return i;
 }
 
-static struct host *host_get(struct tracker *t, const struct addr *a, uint32_t hash,
-			     uint32_t now_s)
+/* The host of address a: the guess when it still holds a (a stale guess
+ * from earlier in the batch does not), else found in or added to the index. */
+static struct host *host_get(struct tracker *t, const struct addr *a,
+			     const struct tracker_hint *hint, uint32_t now_s)
 {
-	uint32_t i = addrmap_find_hashed(&t->map, a, hash);
+	uint32_t i = hint->guess;
 	struct host *h;
 
+	if (i == NONE || !t->hosts[i].live || !addr_equal(&t->hosts[i].addr, a))
+		i = addrmap_find_hashed(&t->map, a, hint->src_hash);
 	if (i != NONE) {
-		if (t->lru_head != i) {
+		h = &t->hosts[i];
+		/* The list is ordered by last_seen: move at a new second only. */
+		if (h->last_seen != now_s && t->lru_head != i) {
 			lru_unlink(t, i);
 			lru_push_front(t, i);
 		}
-		return &t->hosts[i];
+		return h;
 	}
 	i = take_slot(t);
 	h = &t->hosts[i];
 	memset(h, 0, sizeof(*h));
 	h->addr = *a;
+	h->live = true;
 	h->first_seen = now_s;
-	addrmap_insert_hashed(&t->map, i, hash);
+	addrmap_insert_hashed(&t->map, i, hint->src_hash);
 	lru_push_front(t, i);
 	return h;
 }
@@ -229,6 +237,10 @@ const struct host *tracker_prefetch_lru(const struct tracker *t, const struct tr
 	if (hint->guess == NONE)
 		return NULL;
 	h = &t->hosts[hint->guess];
+	/* Only a host's first event of a second moves it (the clock may be
+	 * a wake-up old here: a missed prefetch costs time, not truth). */
+	if (h->last_seen == t->clock.seconds)
+		return h;
 	if (h->lru_prev != NONE)
 		__builtin_prefetch(&t->hosts[h->lru_prev].lru_next, 1);
 	if (h->lru_next != NONE)
@@ -256,7 +268,7 @@ struct host *tracker_record_hinted(struct tracker *t, const struct conn *c,
 		t->clock = clock_at(t, now_ms);
 	now_s = t->clock.seconds;
 	slot = t->clock.slot;
-	h = host_get(t, &c->src, hint->src_hash, now_s);
+	h = host_get(t, &c->src, hint, now_s);
 
 	h->last_seen = now_s;
 	if (mac) {
@@ -358,7 +370,8 @@ uint32_t tracker_window_count(const struct tracker *t, const struct host *h, uin
 
 static uint64_t window_dstbits(const struct tracker *t, const struct host *h, uint64_t now_ms)
 {
-	uint32_t pair = clock_at(t, now_ms).slot / 2, head = h->head_slot / 2;
+	uint32_t pair = (now_ms == t->clock.ms ? t->clock.slot : clock_at(t, now_ms).slot) / 2;
+	uint32_t head = h->head_slot / 2;
 	uint64_t bits = 0;
 
 	for (uint32_t k = 0; k < TRACKER_DST_PAIRS; k++) {

@@ -29,7 +29,11 @@
  * Memory: hosts live in one array of max_hosts entries allocated (lazily
  * backed by the kernel) at creation; the least recently seen host is
  * forgotten when it is full, and hosts idle for TRACKER_IDLE_SECONDS (or the
- * window if longer) are forgotten by tracker_expire. */
+ * window if longer) are forgotten by tracker_expire. "Recently seen" has the
+ * resolution of last_seen, a second: a host moves to the front of the LRU
+ * list at its first event of a second, not at every event, so a busy host
+ * costs no list surgery (and no neighbours' cache lines) per event. Hosts
+ * seen in the same second leave in the order they were first seen in it. */
 #ifndef NFLOGD_TRACKER_H
 #define NFLOGD_TRACKER_H
 
@@ -51,6 +55,7 @@ struct host {
 	struct addr addr;
 	struct mac mac;
 	bool has_mac;
+	bool live;			/* false: a free slot (its addr is stale) */
 	uint32_t lru_prev, lru_next;	/* most recent at lru_head */
 	uint32_t first_seen, last_seen;	/* seconds since the tracker's epoch */
 	uint32_t total;			/* attempts since first seen */

@@ -787,6 +787,46 @@ static void check_invariants(const struct policy *p, uint32_t nhosts, const bool
 	}
 }
 
+/* Hints taken before records came and went: a guess that no longer holds
+ * the address (forgotten, or reused for another host) is not trusted. */
+static void test_find_hinted(void **state)
+{
+	struct policy_cfg c = default_cfg();
+	struct policy *p = new_policy(&c);
+	struct addr a = host(1), zero;
+	struct offender released, *o;
+	uint32_t hash, guess, zhash, zguess;
+	uint64_t end;
+
+	(void)state;
+	assert_int_equal(addr_parse("::", &zero), 0);	/* what a freed record holds */
+	o = block_auto(p, 1, 0);
+	hash = policy_prefetch_index(p, &a);
+	guess = policy_prefetch_record(p, hash);
+	assert_int_not_equal(guess, ADDRMAP_NONE);
+	assert_ptr_equal(policy_find_hinted(p, &a, hash, guess), o);
+	assert_ptr_equal(policy_find_hinted(p, &a, hash, ADDRMAP_NONE), o);
+
+	assert_non_null(policy_block(p, &zero, NULL, 0, REASON_AUTO, POLICY_BY_OFFENCE, 21, 5,
+				     &released));
+	zhash = policy_prefetch_index(p, &zero);
+	zguess = policy_prefetch_record(p, zhash);
+
+	/* Both forgotten: their records are free. */
+	end = run_out(p, 1);
+	policy_unblock(p, policy_find(p, &zero), end);
+	assert_int_equal(policy_forget_old(p, end + 7 * DAY + 1), 2);
+	assert_null(policy_find_hinted(p, &a, hash, guess));
+	assert_null(policy_find_hinted(p, &zero, zhash, zguess));
+
+	/* A record reused by another host. */
+	o = block_auto(p, 2, end + 8 * DAY);
+	assert_true(o == &p->recs[guess] || o == &p->recs[zguess]);
+	assert_null(policy_find_hinted(p, &a, hash, guess));
+	assert_null(policy_find_hinted(p, &zero, zhash, zguess));
+	policy_free(p);
+}
+
 static void test_random_model(void **state)
 {
 	enum { HOSTS = 40, OPS = 20000 };
@@ -895,6 +935,7 @@ int main(void)
 		cmocka_unit_test(test_cap_recycles_records),
 		cmocka_unit_test(test_set_cfg_keeps_cap),
 		cmocka_unit_test(test_forget_old),
+		cmocka_unit_test(test_find_hinted),
 		cmocka_unit_test(test_random_model),
 	};
 

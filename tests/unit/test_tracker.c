@@ -725,6 +725,36 @@ static uint32_t window_count_reference(uint32_t slot_ms, const struct host *h, u
 	return sum;
 }
 
+/* A guess made before its host was forgotten points to a free slot that
+ * still holds the address: the record must not land there. */
+static void test_stale_guess_of_freed_slot(void **state)
+{
+	struct tracker *t = tracker_new(4, 60, SEED, 0);
+	struct conn c = make_conn(0, 7, 7, 25);
+	struct tracker_hint hint;
+	struct host *h;
+	bool counted;
+
+	(void)state;
+	hit(t, 0, 1, 1, 1000);
+	hit(t, 1, 1, 1, 1000);
+	tracker_hint(t, &c, &hint);
+	tracker_prefetch_host(t, &hint);
+	assert_int_not_equal(hint.guess, ADDRMAP_NONE);
+	tracker_forget(t, tracker_find(t, &c.src));
+	h = tracker_record_hinted(t, &c, &hint, NULL, 2000, &counted);
+	assert_true(counted);
+	assert_ptr_equal(tracker_find(t, &c.src), h);
+	assert_int_equal(h->total, 1);
+	assert_int_equal(tracker_count(t), 2);
+	/* The slot is in use once, not also on the free list. */
+	hit(t, 2, 1, 1, 3000);
+	hit(t, 3, 1, 1, 3000);
+	assert_ptr_equal(tracker_find(t, &c.src), h);
+	assert_true(addr_equal(&h->addr, &c.src));
+	tracker_free(t);
+}
+
 static void test_window_count_exact(void **state)
 {
 	(void)state;
@@ -755,58 +785,111 @@ static void test_window_count_exact(void **state)
 
 /* --- stress --- */
 
+/* The model of the LRU order the tracker keeps: a host's place is taken at
+ * its first event of a second (see tracker.h); a newcomer to a full table
+ * evicts the present host with the lowest place. */
+struct lru_model {
+	uint64_t place[NET_HOSTS], next_place;
+	uint32_t second[NET_HOSTS];
+	uint8_t present[NET_HOSTS];
+	uint32_t list[NET_HOSTS], n;
+	uint64_t evicted;
+};
+
+static void lru_model_touch(struct lru_model *m, uint32_t i, uint32_t second, uint32_t cap)
+{
+	if (m->present[i]) {
+		if (m->second[i] != second) {
+			m->place[i] = ++m->next_place;
+			m->second[i] = second;
+		}
+		return;
+	}
+	if (m->n == cap) {
+		uint32_t low = 0;
+
+		for (uint32_t k = 1; k < m->n; k++)
+			if (m->place[m->list[k]] < m->place[m->list[low]])
+				low = k;
+		m->present[m->list[low]] = 0;
+		m->list[low] = m->list[--m->n];
+		m->evicted++;
+	}
+	m->present[i] = 1;
+	m->place[i] = ++m->next_place;
+	m->second[i] = second;
+	m->list[m->n++] = i;
+}
+
 static void test_stress_lru(void **state)
 {
 	enum { OPS = 100000, CAP = 1024 };
 	static uint32_t seq[OPS];
+	static struct lru_model model;
 	struct tracker *t = tracker_new(CAP, 60, SEED, 0);
-	size_t present = 0, want = 0;
-	uint64_t inserts = 0;
+	size_t present = 0;
 
 	(void)state;
+	memset(&model, 0, sizeof(model));
 	rng_state = 0xabcdef;
 	for (int k = 0; k < OPS; k++) {
-		/* Half the time a recent host, else any of 131072. */
+		/* Half the time a recent host, else any of 131072; about 333
+		 * events a second, so many share one. */
 		uint32_t i = (k > 0 && rng() % 2) ? seq[k - 1 - rng() % (k < 2000 ? k : 2000)]
 						  : (uint32_t)(rng() % NET_HOSTS);
 		struct conn c = make_conn(i, (uint32_t)(rng() % 500), (uint16_t)rng(), 25);
+		uint64_t now = (uint64_t)k * 3;
 		bool counted;
 		struct host *h;
 
-		if (tracker_find(t, &c.src) == NULL)
-			inserts++;
-		h = tracker_record(t, &c, NULL, (uint64_t)k * 3, &counted);
+		h = tracker_record(t, &c, NULL, now, &counted);
+		lru_model_touch(&model, i, (uint32_t)(now / 1000), CAP);
 		assert_non_null(h);
 		assert_true(addr_equal(&h->addr, &c.src));
 		assert_true(tracker_count(t) <= CAP);
 		seq[k] = i;
 	}
 	assert_int_equal(tracker_count(t), CAP);
-	/* Every newcomer past the first CAP evicted exactly one host. */
-	assert_int_equal(t->stats.evicted, inserts - CAP);
-	/* Exactly the CAP most recently seen distinct hosts remain. */
-	{
-		static uint8_t recent[NET_HOSTS];
+	assert_int_equal(t->stats.evicted, model.evicted);
+	assert_true(model.evicted > 10000);
+	/* Exactly the hosts the model keeps remain. */
+	for (uint32_t i = 0; i < NET_HOSTS; i++) {
+		struct addr a = src_addr(i);
+		struct host *h = tracker_find(t, &a);
 
-		memset(recent, 0, sizeof(recent));
-		for (int k = OPS - 1; k >= 0 && want < CAP; k--) {
-			if (!recent[seq[k]]) {
-				recent[seq[k]] = 1;
-				want++;
-			}
+		if (h) {
+			assert_true(addr_equal(&h->addr, &a));
+			present++;
 		}
-		for (uint32_t i = 0; i < NET_HOSTS; i++) {
-			struct addr a = src_addr(i);
-			struct host *h = tracker_find(t, &a);
-
-			if (h) {
-				assert_true(addr_equal(&h->addr, &a));
-				present++;
-			}
-			assert_true((h != NULL) == (recent[i] != 0));
-		}
+		assert_true((h != NULL) == (model.present[i] != 0));
 	}
 	assert_int_equal(present, CAP);
+	tracker_free(t);
+}
+
+/* Within one second a host keeps the place it took at its first event. */
+static void test_lru_second_resolution(void **state)
+{
+	struct tracker *t = tracker_new(2, 60, SEED, 0);
+	struct addr a;
+
+	(void)state;
+	hit(t, 0, 1, 1, 10000);
+	hit(t, 1, 1, 1, 10100);
+	hit(t, 0, 2, 2, 10900);		/* the same second: host 0 stays behind host 1 */
+	hit(t, 2, 1, 1, 10950);
+	a = src_addr(0);
+	assert_null(tracker_find(t, &a));
+	a = src_addr(1);
+	assert_non_null(tracker_find(t, &a));
+
+	hit(t, 1, 2, 2, 11000);		/* a new second: host 1 moves ahead of host 2 */
+	hit(t, 3, 1, 1, 11100);
+	a = src_addr(2);
+	assert_null(tracker_find(t, &a));
+	a = src_addr(1);
+	assert_non_null(tracker_find(t, &a));
+	assert_int_equal(t->stats.evicted, 2);
 	tracker_free(t);
 }
 
@@ -888,8 +971,10 @@ int main(void)
 		cmocka_unit_test(test_top),
 		cmocka_unit_test(test_top_random),
 		cmocka_unit_test(test_stress_lru),
+		cmocka_unit_test(test_lru_second_resolution),
 		cmocka_unit_test(test_stress_churn),
 		cmocka_unit_test(test_batch_matches_one_by_one),
+		cmocka_unit_test(test_stale_guess_of_freed_slot),
 		cmocka_unit_test(test_window_count_exact),
 	};
 
