@@ -16,13 +16,27 @@ ifeq ($(SANITIZE),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=address,undefined
 B       := build/sanitize
+LTO     :=
+endif
+
+# Link-time optimisation with gcc: an event's path crosses a dozen small
+# modules (intake, packet, whitelist, tracker, policy), and inlining across
+# them takes a fifth of its instructions off (callgrind on make bench's
+# pipeline). Fat objects: the unit tests link the same archive without it.
+# LTO= turns it off; other compilers go without.
+CC_IS_GCC := $(shell $(CC) --version 2>/dev/null | grep -q 'Free Software Foundation' && echo 1)
+ifeq ($(CC_IS_GCC),1)
+LTO     ?= -flto=auto -ffat-lto-objects
+endif
+ifneq ($(strip $(LTO)),)
+AR      := gcc-ar
 endif
 
 # pkg-config runs lazily: before the dependencies exist, "make check" must
 # still get as far as installing them.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Inflogd -MMD -MP
+ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) $(LTO) $(PKG_CFLAGS) -Inflogd -MMD -MP
 
 # Every module in nflogd/ but the programs' mains goes into libnflogd.a.
 MAINS    := main nflogctl
@@ -59,14 +73,14 @@ $(B)/libnflogd.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 $(B)/nflogd: $(O)/nflogd/main.o $(B)/libnflogd.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(CFLAGS) $(LTO) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(B)/nflogctl: $(O)/nflogd/nflogctl.o $(B)/libnflogd.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(CFLAGS) $(LTO) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(B)/tools/%: $(O)/tests/tools/%.o $(B)/libnflogd.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+	$(CC) $(CFLAGS) $(LTO) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 $(B)/tests/unit/%: $(O)/tests/unit/%.o $(B)/libnflogd.a
 	@mkdir -p $(dir $@)
@@ -111,11 +125,11 @@ demo: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory all
-	@tests/bench/run.sh $(B)
+	@LTO="$(LTO)" tests/bench/run.sh $(B)
 
 # Both compilers must stay warning-free.
 clang:
-	@$(MAKE) --no-print-directory CC=clang B=build/clang CFLAGS="-O2 -g -Werror" all
+	@$(MAKE) --no-print-directory CC=clang B=build/clang CFLAGS="-O2 -g -Werror" LTO= all
 
 install: $(B)/nflogd $(B)/nflogctl
 	$(INSTALL) -d $(SBINDIR) $(BINDIR) $(MANDIR)/man5 $(MANDIR)/man8 $(UNITDIR) \

@@ -26,7 +26,8 @@ REF_SYNS=${BENCH_REF_SYNS:-500000}
 BOTS=${BENCH_BOTS:-100}
 PROFILE=${BENCH_PROFILE:-1}
 PKGS="libmnl libnetfilter_log libnftnl"
-CFLAGS_B="-O2 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra"
+# LTO as the Makefile built the daemon: the pipeline runs the code nflogd runs.
+CFLAGS_B="-O2 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra ${LTO:-}"
 WORK=$(mktemp -d /tmp/nflbench.XXXXXX)
 ROWS=$WORK/rows
 : >"$ROWS"
