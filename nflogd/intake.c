@@ -16,18 +16,18 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <libnetfilter_log/libnetfilter_log.h>
 
-static void account_seq(struct intake_seq *seq, struct intake_stats *st, uint32_t got)
+static void account_seq(struct intake_state *state, struct intake_stats *st, uint32_t got)
 {
-	if (seq->seen && got != seq->next) {
-		uint32_t gap = got - seq->next;
+	if (state->seq_seen && got != state->seq_next) {
+		uint32_t gap = got - state->seq_next;
 
 		if (gap < (1u << 31))
 			st->lost += gap;
 		else
 			st->seq_resets++;
 	}
-	seq->seen = true;
-	seq->next = got + 1;
+	state->seq_seen = true;
+	state->seq_next = got + 1;
 }
 
 /* One message's attributes, in a single pass with every bound checked.
@@ -41,80 +41,196 @@ struct packet_attrs {
 	uint32_t seq;
 };
 
+/* The attributes read; the others are only stepped over. */
+#define WANTED_ATTRS (1u << NFULA_SEQ | 1u << NFULA_PAYLOAD | 1u << NFULA_HWADDR | \
+		      1u << NFULA_TIMESTAMP)
+
+static bool is_wanted(unsigned type)
+{
+	return type < 32 && (WANTED_ATTRS >> type & 1);
+}
+
+/* Readers of the wanted attributes, their sizes checked by the caller. */
+static void take_seq(const uint8_t *pl, struct packet_attrs *out)
+{
+	memcpy(&out->seq, pl, sizeof(out->seq));
+	out->seq = ntohl(out->seq);
+	out->have_seq = true;
+}
+
+static void take_hwaddr(const uint8_t *pl, struct packet_attrs *out)
+{
+	struct nfulnl_msg_packet_hw hw;
+
+	memcpy(&hw, pl, sizeof(hw));
+	if (ntohs(hw.hw_addrlen) > 0 && ntohs(hw.hw_addrlen) <= sizeof(hw.hw_addr)) {
+		out->ev.hwaddr = pl + offsetof(struct nfulnl_msg_packet_hw, hw_addr);
+		out->ev.hwaddr_len = ntohs(hw.hw_addrlen);
+	}
+}
+
+static void take_timestamp(const uint8_t *pl, struct packet_attrs *out)
+{
+	struct nfulnl_msg_packet_timestamp ts;
+
+	memcpy(&ts, pl, sizeof(ts));
+	out->ev.tstamp_us = be64toh(ts.sec) * 1000000 + be64toh(ts.usec);
+}
+
+/* Read a wanted attribute; false if its size is wrong. */
+static bool take_attr(unsigned type, const uint8_t *pl, size_t plen, struct packet_attrs *out)
+{
+	switch (type) {
+	case NFULA_SEQ:
+		if (plen != sizeof(uint32_t))
+			return false;
+		take_seq(pl, out);
+		break;
+	case NFULA_PAYLOAD:
+		out->ev.payload = pl;
+		out->ev.len = plen;
+		break;
+	case NFULA_HWADDR:
+		if (plen < sizeof(struct nfulnl_msg_packet_hw))
+			return false;
+		take_hwaddr(pl, out);
+		break;
+	case NFULA_TIMESTAMP:
+		if (plen < sizeof(struct nfulnl_msg_packet_timestamp))
+			return false;
+		take_timestamp(pl, out);
+		break;
+	}
+	return true;
+}
+
+#define ATTRS_START (NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg)))
+
+/* Keep the layout of a whole message that has the kernel's shape: the
+ * payload last, no attribute we read twice (the walk would keep the last
+ * of two, by their contents). Otherwise nattrs stays 0: walked each time. */
+static void layout_learn(struct intake_layout *l, unsigned n, unsigned last_type,
+			 bool repeats, uint32_t msg_len)
+{
+	if (n == 0 || n > INTAKE_LAYOUT_ATTRS || msg_len > UINT16_MAX || repeats ||
+	    last_type != NFULA_PAYLOAD)
+		return;
+	l->nattrs = (uint8_t)n;
+}
+
 /* false: the message is broken (an attribute overruns it or has the wrong
  * size); what was read before the break, the sequence number included,
  * stays in *out. */
-static bool walk_attrs(const struct nlmsghdr *nlh, struct packet_attrs *out)
+static bool walk_attrs(const struct nlmsghdr *nlh, struct packet_attrs *out,
+		       struct intake_layout *layout)
 {
-	const uint8_t *p = (const uint8_t *)nlh + NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg));
-	const uint8_t *end = (const uint8_t *)nlh + nlh->nlmsg_len;
+	const uint8_t *msg = (const uint8_t *)nlh, *p = msg + ATTRS_START;
+	const uint8_t *end = msg + nlh->nlmsg_len;
+	unsigned n = 0, type = 0;
+	uint32_t seen = 0;
+	bool repeats = false;
 
+	layout->seq_off = layout->hwaddr_off = layout->timestamp_off = 0;
 	while (end - p >= (ptrdiff_t)sizeof(struct nlattr)) {
 		const struct nlattr *at = (const void *)p;
-		const uint8_t *pl = p + NLA_HDRLEN;
-		size_t alen = at->nla_len, plen = alen - NLA_HDRLEN;
+		size_t alen = at->nla_len;
 
+		type = at->nla_type & NLA_TYPE_MASK;
 		/* One test for both bounds: the padded length covers the
 		 * length, and a kernel message pads its last attribute too. */
 		if (alen < NLA_HDRLEN || NLA_ALIGN(alen) > (size_t)(end - p))
 			return false;
-		switch (at->nla_type & NLA_TYPE_MASK) {
-		case NFULA_SEQ:
-			if (plen != sizeof(uint32_t))
+		if (is_wanted(type)) {
+			if (!take_attr(type, p + NLA_HDRLEN, alen - NLA_HDRLEN, out))
 				return false;
-			memcpy(&out->seq, pl, sizeof(out->seq));
-			out->seq = ntohl(out->seq);
-			out->have_seq = true;
-			break;
-		case NFULA_PAYLOAD:
-			out->ev.payload = pl;
-			out->ev.len = plen;
-			break;
-		case NFULA_HWADDR: {
-			struct nfulnl_msg_packet_hw hw;
+			repeats |= (seen >> type & 1) != 0;
+			seen |= 1u << type;
+		}
+		if (n < INTAKE_LAYOUT_ATTRS) {
+			uint16_t off = (uint16_t)(p - msg);
 
-			if (plen < sizeof(hw))
-				return false;
-			memcpy(&hw, pl, sizeof(hw));
-			if (ntohs(hw.hw_addrlen) > 0 && ntohs(hw.hw_addrlen) <= sizeof(hw.hw_addr)) {
-				out->ev.hwaddr = pl + offsetof(struct nfulnl_msg_packet_hw, hw_addr);
-				out->ev.hwaddr_len = ntohs(hw.hw_addrlen);
-			}
-			break;
+			layout->off[n] = off;
+			memcpy(&layout->hdr[n], p, sizeof(layout->hdr[n]));
+			if (type == NFULA_SEQ)
+				layout->seq_off = off;
+			else if (type == NFULA_HWADDR)
+				layout->hwaddr_off = off;
+			else if (type == NFULA_TIMESTAMP)
+				layout->timestamp_off = off;
 		}
-		case NFULA_TIMESTAMP: {
-			struct nfulnl_msg_packet_timestamp ts;
-
-			if (plen < sizeof(ts))
-				return false;
-			memcpy(&ts, pl, sizeof(ts));
-			out->ev.tstamp_us = be64toh(ts.sec) * 1000000 + be64toh(ts.usec);
-			break;
-		}
-		default:	/* attributes we do not use */
-			break;
-		}
+		n++;
 		p += NLA_ALIGN(alen);
 	}
-	return p == end;	/* a kernel message ends on its last attribute */
+	if (p != end)		/* a kernel message ends on its last attribute */
+		return false;
+	layout_learn(layout, n, type, repeats, nlh->nlmsg_len);
+	return true;
 }
 
-static void parse_packet_msg(const struct nlmsghdr *nlh, struct intake_seq *seq,
+/* The message has the layout learnt: at each offset the same attribute
+ * header, but for the last, the payload, whose length may differ as long as
+ * it ends the message. Then the walk would step exactly where it stepped. */
+static bool layout_matches(const struct intake_layout *l, const struct nlmsghdr *nlh)
+{
+	const uint8_t *msg = (const uint8_t *)nlh;
+	unsigned last = l->nattrs - 1u;
+	uint32_t diff = 0;
+	struct nlattr tail, learnt;
+
+	if (l->nattrs == 0 || nlh->nlmsg_len < l->off[last] + (uint32_t)NLA_HDRLEN)
+		return false;
+	for (unsigned i = 0; i < last; i++) {
+		uint32_t hdr;
+
+		memcpy(&hdr, msg + l->off[i], sizeof(hdr));
+		diff |= hdr ^ l->hdr[i];
+	}
+	memcpy(&tail, msg + l->off[last], sizeof(tail));
+	memcpy(&learnt, &l->hdr[last], sizeof(learnt));
+	return diff == 0 && tail.nla_type == learnt.nla_type && tail.nla_len >= NLA_HDRLEN &&
+	       (uint32_t)NLA_ALIGN(tail.nla_len) == nlh->nlmsg_len - l->off[last];
+}
+
+/* walk_attrs' result for a message with the learnt layout: the attributes
+ * before the payload have the sizes that passed then; the contents are
+ * read afresh. */
+static void layout_take(const struct intake_layout *l, const struct nlmsghdr *nlh,
+			struct packet_attrs *out)
+{
+	const uint8_t *msg = (const uint8_t *)nlh, *tail = msg + l->off[l->nattrs - 1];
+	uint16_t tail_len;
+
+	if (l->seq_off)
+		take_seq(msg + l->seq_off + NLA_HDRLEN, out);
+	if (l->hwaddr_off)
+		take_hwaddr(msg + l->hwaddr_off + NLA_HDRLEN, out);
+	if (l->timestamp_off)
+		take_timestamp(msg + l->timestamp_off + NLA_HDRLEN, out);
+	memcpy(&tail_len, tail, sizeof(tail_len));	/* nla_len */
+	out->ev.payload = tail + NLA_HDRLEN;
+	out->ev.len = tail_len - NLA_HDRLEN;
+}
+
+static void parse_packet_msg(const struct nlmsghdr *nlh, struct intake_state *state,
 			     struct intake_stats *st, intake_event_fn fn, void *ctx)
 {
 	struct packet_attrs a = { 0 };
-	bool whole;
+	bool whole = true;
 
 	/* The kernel pads every message to 4 bytes. */
-	if (nlh->nlmsg_len < NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg)) ||
-	    nlh->nlmsg_len % NLMSG_ALIGNTO != 0) {
+	if (nlh->nlmsg_len < ATTRS_START || nlh->nlmsg_len % NLMSG_ALIGNTO != 0) {
 		st->malformed++;
 		return;
 	}
-	whole = walk_attrs(nlh, &a);
+	if (!state->walk_always && layout_matches(&state->layout, nlh)) {
+		layout_take(&state->layout, nlh, &a);
+	} else {
+		state->layout.nattrs = 0;	/* learnt again from a whole message */
+		whole = walk_attrs(nlh, &a, &state->layout);
+	}
 	/* The sequence number counts even for a message we cannot use. */
 	if (a.have_seq)
-		account_seq(seq, st, a.seq);
+		account_seq(state, st, a.seq);
 	if (!whole || a.ev.payload == NULL) {
 		st->malformed++;
 		return;
@@ -123,7 +239,7 @@ static void parse_packet_msg(const struct nlmsghdr *nlh, struct intake_seq *seq,
 	fn(ctx, &a.ev);
 }
 
-void intake_parse_datagram(const void *buf, size_t len, struct intake_seq *seq,
+void intake_parse_datagram(const void *buf, size_t len, struct intake_state *state,
 			  struct intake_stats *st, intake_event_fn fn, void *ctx)
 {
 	const struct nlmsghdr *nlh = buf;
@@ -137,7 +253,7 @@ void intake_parse_datagram(const void *buf, size_t len, struct intake_seq *seq,
 	       nlh->nlmsg_len <= (uint32_t)remaining;
 	     nlh = mnl_nlmsg_next(nlh, &remaining)) {
 		if (nlh->nlmsg_type == (NFNL_SUBSYS_ULOG << 8 | NFULNL_MSG_PACKET))
-			parse_packet_msg(nlh, seq, st, fn, ctx);
+			parse_packet_msg(nlh, state, st, fn, ctx);
 		else if (nlh->nlmsg_type == NLMSG_DONE)
 			continue;	/* closes a batch of several messages */
 		else
@@ -353,7 +469,7 @@ size_t intake_drain(struct intake *n, intake_event_fn fn, void *ctx)
 			n->stats.truncated++;	/* its events show up as a seq gap */
 			continue;
 		}
-		intake_parse_datagram(n->buf, (size_t)r, &n->seq, &n->stats, fn, ctx);
+		intake_parse_datagram(n->buf, (size_t)r, &n->state, &n->stats, fn, ctx);
 	}
 	return datagrams;
 }

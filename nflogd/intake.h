@@ -58,23 +58,44 @@ struct intake_stats {
 	uint64_t other;			/* acks, errors, unknown message types */
 };
 
-struct intake_seq {
-	bool seen;
-	uint32_t next;
+/* The kernel builds the messages of a group alike: the same attributes in
+ * the same order and of the same sizes, but for the payload, which comes
+ * last. The layout of the last message walked (each attribute's offset and
+ * header) is checked against the next message, a handful of loads that do
+ * not wait on each other where a walk is a chain of them; only a message
+ * that differs is walked. The same headers at the same offsets, and a last
+ * attribute of the same type that ends the message, are exactly what the
+ * walk would find, so the result is the same either way. */
+#define INTAKE_LAYOUT_ATTRS 24		/* more: always walked */
+
+struct intake_layout {
+	uint8_t nattrs;			/* 0: nothing learnt */
+	uint16_t off[INTAKE_LAYOUT_ATTRS];	/* from the message's start */
+	uint32_t hdr[INTAKE_LAYOUT_ATTRS];	/* nla_len and nla_type, as in memory */
+	/* Where the attributes read lie (0: absent); the payload is last. */
+	uint16_t seq_off, hwaddr_off, timestamp_off;
+};
+
+/* What parsing carries from one datagram to the next. */
+struct intake_state {
+	bool seq_seen;
+	uint32_t seq_next;
+	struct intake_layout layout;
+	bool walk_always;		/* tests: compare with the layout unused */
 };
 
 typedef void (*intake_event_fn)(void *ctx, const struct intake_event *ev);
 
 /* Pure: walk one datagram's netlink messages, account sequence numbers and
  * call fn for each packet message. */
-void intake_parse_datagram(const void *buf, size_t len, struct intake_seq *seq,
+void intake_parse_datagram(const void *buf, size_t len, struct intake_state *state,
 			  struct intake_stats *st, intake_event_fn fn, void *ctx);
 
 struct intake {
 	struct mnl_socket *nl;
 	uint16_t group;
 	uint8_t *buf;
-	struct intake_seq seq;
+	struct intake_state state;
 	struct intake_stats stats;
 	uint32_t qthreshold;		/* in force in the kernel */
 	uint32_t busy_streak;		/* quiet periods in a row above the busy rate */

@@ -110,7 +110,7 @@ static void drain_walk(struct intake *n, intake_event_fn fn, void *ctx)
 			n->stats.truncated++;
 			continue;
 		}
-		walk_datagram(n->buf, (size_t)r, &n->seq, &n->stats, fn, ctx);
+		walk_datagram(n->buf, (size_t)r, &n->state, &n->stats, fn, ctx);
 	}
 }
 

@@ -350,7 +350,7 @@ static struct result run_stage(enum stage st, const struct opts *o, struct dgram
 			       struct nflogd *d)
 {
 	struct gen g = { .o = o, .rng = 0x2545f4914f6cdd1dull, .k = 0, .seq = 0 };
-	struct intake_seq seq = { 0 };
+	struct intake_state state = { 0 };
 	struct intake_stats stats = { 0 };
 	struct result r = { 0 };
 	uint64_t busy = 0, start_ms = d ? d->now_ms : 0;
@@ -370,9 +370,9 @@ static struct result run_stage(enum stage st, const struct opts *o, struct dgram
 				d->now_ms = start_ms + (g.k - (uint64_t)(GROUP_DGRAMS - i) *
 							  o->per_dgram) * 1000 / o->rate;
 			if (st == STAGE_WALK || st == STAGE_WALK_FULL)
-				walk_datagram(pool[i].buf, pool[i].len, &seq, &stats, fn, ctx);
+				walk_datagram(pool[i].buf, pool[i].len, &state, &stats, fn, ctx);
 			else
-				intake_parse_datagram(pool[i].buf, pool[i].len, &seq, &stats,
+				intake_parse_datagram(pool[i].buf, pool[i].len, &state, &stats,
 						      fn, ctx);
 			if (full)	/* the end of a wake-up: the batch's rest */
 				daemon_count_batch(d);

@@ -26,7 +26,7 @@
 #define NFLOG_PACKET_TYPE ((NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_PACKET)
 #endif
 
-static inline void walk_datagram(const void *buf, size_t len, struct intake_seq *seq,
+static inline void walk_datagram(const void *buf, size_t len, struct intake_state *state,
 				 struct intake_stats *st, intake_event_fn fn, void *ctx)
 {
 	const uint8_t *p = buf, *end = p + len;
@@ -84,14 +84,14 @@ static inline void walk_datagram(const void *buf, size_t len, struct intake_seq 
 		}
 		if (have_seq) {
 			got = ntohl(got);
-			if (seq->seen && got != seq->next) {
-				if (got - seq->next < (1u << 31))
-					st->lost += got - seq->next;
+			if (state->seq_seen && got != state->seq_next) {
+				if (got - state->seq_next < (1u << 31))
+					st->lost += got - state->seq_next;
 				else
 					st->seq_resets++;
 			}
-			seq->seen = true;
-			seq->next = got + 1;
+			state->seq_seen = true;
+			state->seq_next = got + 1;
 		}
 		if (!ok || a != mend || ev.payload == NULL) {
 			st->malformed++;

@@ -17,6 +17,7 @@
 #include <libnetfilter_log/libnetfilter_log.h>
 
 #include "intake.h"
+#include "testutil.h"
 
 #define NFLOG_PACKET_TYPE ((NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_PACKET)
 #define GROUP 25
@@ -182,7 +183,7 @@ static void record_event(void *ctx, const struct intake_event *ev)
 }
 
 struct fixture {
-	struct intake_seq seq;
+	struct intake_state state;
 	struct intake_stats st;
 	struct recorder rec;
 };
@@ -196,7 +197,7 @@ static void feed_bytes(struct fixture *f, const void *bytes, size_t len)
 		memcpy(copy, bytes, len);
 	f->rec.lo = copy;
 	f->rec.hi = copy + len;
-	intake_parse_datagram(copy, len, &f->seq, &f->st, record_event, &f->rec);
+	intake_parse_datagram(copy, len, &f->state, &f->st, record_event, &f->rec);
 	free(copy);
 }
 
@@ -259,8 +260,8 @@ static void test_one_message(void **state)
 	assert_int_equal(f->st.malformed, 0);
 	assert_int_equal(f->st.seq_resets, 0);
 	assert_int_equal(f->st.other, 0);
-	assert_true(f->seq.seen);
-	assert_int_equal(f->seq.next, 1);
+	assert_true(f->state.seq_seen);
+	assert_int_equal(f->state.seq_next, 1);
 }
 
 static void test_batch_with_done(void **state)
@@ -285,7 +286,7 @@ static void test_batch_with_done(void **state)
 	assert_int_equal(f->st.malformed, 0);
 	assert_int_equal(f->st.lost, 0);
 	assert_int_equal(f->st.datagrams, 1);
-	assert_int_equal(f->seq.next, 16);
+	assert_int_equal(f->state.seq_next, 16);
 }
 
 static void test_hwaddr(void **state)
@@ -396,7 +397,7 @@ static void test_seq_consecutive_across_datagrams(void **state)
 	assert_int_equal(f->st.lost, 0);
 	assert_int_equal(f->st.seq_resets, 0);
 	assert_int_equal(f->st.datagrams, 5);
-	assert_int_equal(f->seq.next, 1020);
+	assert_int_equal(f->state.seq_next, 1020);
 }
 
 static void test_seq_gap(void **state)
@@ -518,7 +519,7 @@ static void test_no_seq_attribute(void **state)
 	feed(f, &d);
 	assert_int_equal(f->rec.n, 2);
 	assert_int_equal(f->st.lost, 0);
-	assert_false(f->seq.seen);
+	assert_false(f->state.seq_seen);
 }
 
 static void test_missing_payload(void **state)
@@ -539,7 +540,7 @@ static void test_missing_payload(void **state)
 	expect_payload(&f->rec.ev[1], 3, 40);
 	/* Its sequence number was accounted: no gap. */
 	assert_int_equal(f->st.lost, 0);
-	assert_int_equal(f->seq.next, 4);
+	assert_int_equal(f->state.seq_next, 4);
 
 	/* ... and a gap before it is seen at it, not after it. */
 	dgram_init(&d);
@@ -867,6 +868,161 @@ static void test_counters(void **state)
 	assert_int_equal(f->st.truncated, 0);
 }
 
+/* --- the learnt layout against the walk --- */
+
+struct seen_event {
+	ptrdiff_t payload, hwaddr;	/* offsets into the datagram; hwaddr -1: none */
+	size_t len, hwaddr_len;
+	uint64_t tstamp_us;
+};
+
+struct seen {
+	const uint8_t *base;
+	size_t n;
+	struct seen_event ev[MAX_EVENTS];
+};
+
+static void see_event(void *ctx, const struct intake_event *ev)
+{
+	struct seen *s = ctx;
+	struct seen_event *e = &s->ev[s->n++];
+
+	assert_true(s->n <= MAX_EVENTS);
+	memset(e, 0, sizeof(*e));
+	e->payload = ev->payload - s->base;
+	e->len = ev->len;
+	e->hwaddr = ev->hwaddr ? ev->hwaddr - s->base : -1;
+	e->hwaddr_len = ev->hwaddr_len;
+	e->tstamp_us = ev->tstamp_us;
+}
+
+/* Random datagrams, mostly of one shape and some with bytes changed, parsed
+ * twice: with the layout learnt from message to message, and always walked.
+ * Events and counters must be the same. */
+static void test_layout_same_as_walk(void **state)
+{
+	static struct dgram d;
+	struct intake_state fast = { 0 }, walked = { .walk_always = true };
+	struct intake_stats fast_st = { 0 }, walked_st = { 0 };
+	uint64_t rng = 0x1a4047;
+	uint32_t seq = 0, learnt = 0;
+
+	(void)state;
+	for (int iter = 0; iter < 20000; iter++) {
+		struct seen a = { 0 }, b = { 0 };
+		unsigned msgs = 1 + (unsigned)(xorshift(&rng) % 6);
+		uint64_t shape = xorshift(&rng);
+		uint8_t *bytes;
+
+		dgram_init(&d);
+		for (unsigned m = 0; m < msgs; m++) {
+			/* One shape for the datagram, or (1 in 5) per message. */
+			uint64_t r = shape % 5 == 0 ? xorshift(&rng) : shape;
+			static const uint16_t hwlens[] = { 6, 6, 6, 0, 8, 9, 0xffff };
+			struct pkt_opts o = {
+				.seq = seq++,
+				.no_seq = xorshift(&rng) % 50 == 0,
+				.no_payload = xorshift(&rng) % 50 == 0,
+				.marker = (uint8_t)m,
+				.payload_len = 20 + xorshift(&rng) % 100,
+				.hw = r >> 8 & 1,
+				.hw_addrlen = hwlens[xorshift(&rng) % 7],
+				.ts = r >> 9 & 1,
+				.ts_sec = xorshift(&rng) % 2000000000,
+				.ts_usec = xorshift(&rng) % 1000000,
+			};
+
+			add_packet(&d, &o);
+			if (xorshift(&rng) % 10 == 0)
+				add_done(&d);
+		}
+		bytes = dgram_bytes(&d);
+		/* Half of them damaged: a few bytes anywhere, often a length. */
+		if (xorshift(&rng) % 2) {
+			for (unsigned k = 1 + (unsigned)(xorshift(&rng) % 3); k > 0; k--) {
+				size_t at = xorshift(&rng) % d.len;
+
+				bytes[at] = xorshift(&rng) % 3 ? (uint8_t)(bytes[at] + 4)
+							       : (uint8_t)xorshift(&rng);
+			}
+		}
+		a.base = b.base = bytes;
+		intake_parse_datagram(bytes, d.len, &fast, &fast_st, see_event, &a);
+		intake_parse_datagram(bytes, d.len, &walked, &walked_st, see_event, &b);
+		assert_int_equal(a.n, b.n);
+		assert_memory_equal(a.ev, b.ev, a.n * sizeof(a.ev[0]));
+		assert_memory_equal(&fast_st, &walked_st, sizeof(fast_st));
+		assert_int_equal(fast.seq_seen, walked.seq_seen);
+		assert_int_equal(fast.seq_next, walked.seq_next);
+		learnt += fast.layout.nattrs != 0;
+	}
+	/* The layout was in use most of the time, and messages were broken. */
+	assert_true(learnt > 10000);
+	assert_true(fast_st.malformed > 1000);
+	assert_true(fast_st.events > 20000);
+}
+
+/* Messages of one shape whose payloads, MACs, timestamps and sequence
+ * numbers differ: each read afresh through the learnt layout. */
+static void test_layout_reads_each_message(void **state)
+{
+	struct fixture *f = *state;
+	struct dgram d;
+
+	dgram_init(&d);
+	for (uint32_t s = 0; s < 8; s++) {
+		struct pkt_opts o = { .seq = 100 + s, .marker = (uint8_t)(s * 11),
+				      .payload_len = 40 + 3 * s, .hw = true,
+				      .hw_addrlen = s == 5 ? 0 : 6, .ts = true,
+				      .ts_sec = 1700000000 + s, .ts_usec = s };
+		add_packet(&d, &o);
+	}
+	feed(f, &d);
+	assert_int_not_equal(f->state.layout.nattrs, 0);
+	assert_int_equal(f->rec.n, 8);
+	for (uint32_t s = 0; s < 8; s++) {
+		expect_payload(&f->rec.ev[s], (uint8_t)(s * 11), 40 + 3 * s);
+		assert_int_equal(f->rec.ev[s].has_hw, s != 5);
+		assert_int_equal(f->rec.ev[s].tstamp_us, (1700000000ULL + s) * 1000000 + s);
+	}
+	assert_int_equal(f->state.seq_next, 108);
+	assert_int_equal(f->st.lost, 0);
+}
+
+/* Two HWADDR attributes, the second without an address: the walk keeps the
+ * first, so such messages are walked every time, not read by a layout. */
+static void test_repeated_attribute_walked(void **state)
+{
+	struct fixture *f = *state;
+	struct dgram d;
+
+	dgram_init(&d);
+	for (uint32_t s = 0; s < 2; s++) {
+		struct nlmsghdr *nlh = msg_begin(&d, NFLOG_PACKET_TYPE);
+		struct nfulnl_msg_packet_hw hw;
+		uint8_t payload[40];
+
+		memset(&hw, 0, sizeof(hw));
+		hw.hw_addrlen = htons(6);
+		memcpy(hw.hw_addr, test_mac, sizeof(test_mac));
+		mnl_attr_put(nlh, NFULA_HWADDR, sizeof(hw), &hw);
+		hw.hw_addrlen = 0;
+		mnl_attr_put(nlh, NFULA_HWADDR, sizeof(hw), &hw);
+		mnl_attr_put_u32(nlh, NFULA_SEQ, htonl(s));
+		fill_payload(payload, sizeof(payload), (uint8_t)s);
+		mnl_attr_put(nlh, NFULA_PAYLOAD, sizeof(payload), payload);
+		msg_end(&d, nlh);
+	}
+	feed(f, &d);
+	assert_int_equal(f->rec.n, 2);
+	for (uint32_t s = 0; s < 2; s++) {
+		assert_true(f->rec.ev[s].has_hw);
+		assert_int_equal(f->rec.ev[s].hwlen, 6);
+		assert_memory_equal(f->rec.ev[s].hw, test_mac, 6);
+	}
+	assert_int_equal(f->state.layout.nattrs, 0);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -898,6 +1054,9 @@ int main(void)
 		T(test_cut_message),
 		T(test_other_types),
 		T(test_counters),
+		T(test_layout_reads_each_message),
+		T(test_repeated_attribute_walked),
+		cmocka_unit_test(test_layout_same_as_walk),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
