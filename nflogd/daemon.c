@@ -386,14 +386,13 @@ static void count_event(struct nflogd *d, const struct counted_event *e)
 	uint32_t conns, dsts;
 
 	h = tracker_record_hinted(d->tracker, &e->c, &e->hint, e->has_mac ? &e->mac : NULL,
-				  d->now_ms, &counted);
+				  d->now_ms, &counted, &conns);
 	if (!counted) {
 		d->stats.retransmits++;
 		return;
 	}
 	d->stats.counted++;
 	recent_add(d->recent, &e->c.src, &e->c.dst, d->now_ms);
-	conns = tracker_window_count(d->tracker, h, d->now_ms);
 	if (conns <= d->cfg.threshold)
 		return;
 	/* Blocked first: a host whose SYNs still reach us while blocked (a

@@ -239,6 +239,16 @@ static void parse_packet_msg(const struct nlmsghdr *nlh, struct intake_state *st
 	fn(ctx, &a.ev);
 }
 
+/* mnl_nlmsg_next(), here so it inlines: it runs for every message. The
+ * padded length may pass the end (by up to 3 bytes): remaining < 0 ends it. */
+static const struct nlmsghdr *next_msg(const struct nlmsghdr *nlh, int *remaining)
+{
+	size_t step = NLMSG_ALIGN((size_t)nlh->nlmsg_len);
+
+	*remaining = step > (size_t)*remaining ? -1 : *remaining - (int)step;
+	return (const void *)((const uint8_t *)nlh + step);
+}
+
 void intake_parse_datagram(const void *buf, size_t len, struct intake_state *state,
 			  struct intake_stats *st, intake_event_fn fn, void *ctx)
 {
@@ -251,7 +261,7 @@ void intake_parse_datagram(const void *buf, size_t len, struct intake_state *sta
 	 * with the top bit set would pass and walk us far past the buffer. */
 	for (; remaining >= (int)NLMSG_HDRLEN && nlh->nlmsg_len >= NLMSG_HDRLEN &&
 	       nlh->nlmsg_len <= (uint32_t)remaining;
-	     nlh = mnl_nlmsg_next(nlh, &remaining)) {
+	     nlh = next_msg(nlh, &remaining)) {
 		if (nlh->nlmsg_type == (NFNL_SUBSYS_ULOG << 8 | NFULNL_MSG_PACKET))
 			parse_packet_msg(nlh, state, st, fn, ctx);
 		else if (nlh->nlmsg_type == NLMSG_DONE)

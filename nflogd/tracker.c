@@ -192,6 +192,32 @@ static void advance(struct host *h, uint32_t slot)
 	h->head_slot = slot;
 }
 
+/* count * (slot_ms - elapsed) / slot_ms, rounded down, without a division:
+ * the error of the rounded-up weight stays below 2^-48 (count < 2^16), less
+ * than the 1/slot_ms that separates the exact result from the next integer. */
+static uint32_t weigh_oldest(const struct tracker_clock *clk, uint32_t count)
+{
+	if (clk->elapsed == 0)
+		return count;
+#ifdef __SIZEOF_INT128__
+	return (uint32_t)(((unsigned __int128)count * clk->oldest_weight) >> 64);
+#else
+	return (uint32_t)((uint64_t)count * (clk->slot_ms - clk->elapsed) / clk->slot_ms);
+#endif
+}
+
+/* The count in the window right after advance(h, clk->slot): the whole
+ * ring, its oldest slot weighted. */
+static uint32_t window_at_head(const struct tracker_clock *clk, const struct host *h)
+{
+	uint32_t sum = 0, oldest = h->count[(clk->slot - (TRACKER_SLOTS - 1)) % TRACKER_SLOTS];
+
+	/* A loop the compiler unrolls. */
+	for (uint32_t i = 0; i < TRACKER_SLOTS; i++)
+		sum += h->count[i];
+	return sum - oldest + weigh_oldest(clk, oldest);
+}
+
 static bool is_retransmit(struct tracker *t, const struct tracker_hint *hint, uint32_t now_s)
 {
 	struct dedupe_entry *e = &t->dedupe[hint->dedupe_slot];
@@ -252,14 +278,15 @@ struct host *tracker_record(struct tracker *t, const struct conn *c,
 			    const struct mac *mac, uint64_t now_ms, bool *counted)
 {
 	struct tracker_hint hint;
+	uint32_t window;
 
 	tracker_hint(t, c, &hint);
-	return tracker_record_hinted(t, c, &hint, mac, now_ms, counted);
+	return tracker_record_hinted(t, c, &hint, mac, now_ms, counted, &window);
 }
 
 struct host *tracker_record_hinted(struct tracker *t, const struct conn *c,
 				   const struct tracker_hint *hint, const struct mac *mac,
-				   uint64_t now_ms, bool *counted)
+				   uint64_t now_ms, bool *counted, uint32_t *window)
 {
 	uint32_t now_s, slot;
 	struct host *h;
@@ -281,8 +308,13 @@ struct host *tracker_record_hinted(struct tracker *t, const struct conn *c,
 		return h;
 	}
 	advance(h, slot);
-	if (h->count[slot % TRACKER_SLOTS] < UINT16_MAX)
+	/* Summed before the increment: reading the ring right after a store
+	 * into it would wait for the store (no forwarding into a wider load). */
+	*window = window_at_head(&t->clock, h);
+	if (h->count[slot % TRACKER_SLOTS] < UINT16_MAX) {
 		h->count[slot % TRACKER_SLOTS]++;
+		++*window;
+	}
 	h->dstbits[slot / 2 % TRACKER_DST_PAIRS] |= 1ULL << (hint->dst_hash & 63);
 	h->total++;
 	t->stats.attempts++;
@@ -325,20 +357,6 @@ static uint32_t slot_count(const struct host *h, uint32_t slot)
 	return h->count[slot % TRACKER_SLOTS];
 }
 
-/* count * (slot_ms - elapsed) / slot_ms, rounded down, without a division:
- * the error of the rounded-up weight stays below 2^-48 (count < 2^16), less
- * than the 1/slot_ms that separates the exact result from the next integer. */
-static uint32_t weigh_oldest(const struct tracker_clock *clk, uint32_t count)
-{
-	if (clk->elapsed == 0)
-		return count;
-#ifdef __SIZEOF_INT128__
-	return (uint32_t)(((unsigned __int128)count * clk->oldest_weight) >> 64);
-#else
-	return (uint32_t)((uint64_t)count * (clk->slot_ms - clk->elapsed) / clk->slot_ms);
-#endif
-}
-
 uint32_t tracker_window_count(const struct tracker *t, const struct host *h, uint64_t now_ms)
 {
 	struct tracker_clock other;
@@ -353,14 +371,9 @@ uint32_t tracker_window_count(const struct tracker *t, const struct host *h, uin
 	}
 	if (gap >= TRACKER_SLOTS)
 		return 0;
+	if (gap == 0)	/* the usual case: the whole ring is the window */
+		return window_at_head(clk, h);
 	oldest = h->count[(slot - (TRACKER_SLOTS - 1)) % TRACKER_SLOTS];
-	if (gap == 0) {
-		/* The usual case, right after a record: the whole ring is the
-		 * window, the oldest slot weighted (a loop the compiler unrolls). */
-		for (uint32_t i = 0; i < TRACKER_SLOTS; i++)
-			sum += h->count[i];
-		return sum - oldest + weigh_oldest(clk, oldest);
-	}
 	/* The ring holds slots head_slot back to head_slot - 7: those from
 	 * head_slot to slot - 6 count in full, slot - 7 by its weight. */
 	for (uint32_t k = gap; k < TRACKER_SLOTS - 1; k++)

@@ -131,9 +131,11 @@ void tracker_hint(const struct tracker *t, const struct conn *c, struct tracker_
 void tracker_prefetch_host(const struct tracker *t, struct tracker_hint *hint);
 /* Returns the host guessed (NULL if none), for the caller's own hints. */
 const struct host *tracker_prefetch_lru(const struct tracker *t, const struct tracker_hint *hint);
+/* As tracker_record; when counted, *window is the host's count in the
+ * window now (tracker_window_count), this attempt included. */
 struct host *tracker_record_hinted(struct tracker *t, const struct conn *c,
 				   const struct tracker_hint *hint, const struct mac *mac,
-				   uint64_t now_ms, bool *counted);
+				   uint64_t now_ms, bool *counted, uint32_t *window);
 
 struct host *tracker_find(const struct tracker *t, const struct addr *a);
 /* Start the host's window afresh (after a block, so its release is clean). */

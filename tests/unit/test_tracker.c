@@ -684,12 +684,15 @@ static void test_batch_matches_one_by_one(void **state)
 			tracker_prefetch_lru(many, &hint[i]);
 		for (int i = 0; i < BATCH; i++) {
 			bool counted_one, counted_many;
+			uint32_t window;
 			struct host *a = tracker_record(one, &c[i], NULL, now, &counted_one);
 			struct host *b = tracker_record_hinted(many, &c[i], &hint[i], NULL, now,
-							       &counted_many);
+							       &counted_many, &window);
 
 			assert_true(addr_equal(&b->addr, &c[i].src));
 			assert_int_equal(counted_one, counted_many);
+			if (counted_many)
+				assert_int_equal(window, tracker_window_count(many, b, now));
 			assert_int_equal(a - one->hosts, b - many->hosts);
 			assert_int_equal(tracker_window_count(one, a, now),
 					 tracker_window_count(many, b, now));
@@ -725,6 +728,29 @@ static uint32_t window_count_reference(uint32_t slot_ms, const struct host *h, u
 	return sum;
 }
 
+/* A slot's counter stops at 65535; the window count reported by the record
+ * stops with it. */
+static void test_record_window_saturates(void **state)
+{
+	struct tracker *t = tracker_new(4, 60, SEED, 0);
+	uint32_t window = 0;
+
+	(void)state;
+	for (uint32_t k = 0; k < 70000; k++) {
+		struct conn c = make_conn(0, k / 60000, (uint16_t)(k % 60000), 25);
+		struct tracker_hint hint;
+		bool counted;
+		struct host *h;
+
+		tracker_hint(t, &c, &hint);
+		h = tracker_record_hinted(t, &c, &hint, NULL, 5000, &counted, &window);
+		assert_true(counted);
+		assert_int_equal(window, tracker_window_count(t, h, 5000));
+	}
+	assert_int_equal(window, UINT16_MAX);
+	tracker_free(t);
+}
+
 /* A guess made before its host was forgotten points to a free slot that
  * still holds the address: the record must not land there. */
 static void test_stale_guess_of_freed_slot(void **state)
@@ -733,6 +759,7 @@ static void test_stale_guess_of_freed_slot(void **state)
 	struct conn c = make_conn(0, 7, 7, 25);
 	struct tracker_hint hint;
 	struct host *h;
+	uint32_t window;
 	bool counted;
 
 	(void)state;
@@ -742,8 +769,9 @@ static void test_stale_guess_of_freed_slot(void **state)
 	tracker_prefetch_host(t, &hint);
 	assert_int_not_equal(hint.guess, ADDRMAP_NONE);
 	tracker_forget(t, tracker_find(t, &c.src));
-	h = tracker_record_hinted(t, &c, &hint, NULL, 2000, &counted);
+	h = tracker_record_hinted(t, &c, &hint, NULL, 2000, &counted, &window);
 	assert_true(counted);
+	assert_int_equal(window, 1);
 	assert_ptr_equal(tracker_find(t, &c.src), h);
 	assert_int_equal(h->total, 1);
 	assert_int_equal(tracker_count(t), 2);
@@ -975,6 +1003,7 @@ int main(void)
 		cmocka_unit_test(test_stress_churn),
 		cmocka_unit_test(test_batch_matches_one_by_one),
 		cmocka_unit_test(test_stale_guess_of_freed_slot),
+		cmocka_unit_test(test_record_window_saturates),
 		cmocka_unit_test(test_window_count_exact),
 	};
 
