@@ -57,6 +57,7 @@ static void cmd_status(struct nflogd *d, char **w, int n, struct reply *r)
 {
 	const struct intake_stats *in = &d->intake.stats;
 	struct latency_summary lat = latency_summarize(&d->block_latency);
+	struct latency_summary own = latency_summarize(&d->block_handling);
 	char ports[96];
 
 	(void)w;
@@ -100,6 +101,9 @@ static void cmd_status(struct nflogd *d, char **w, int n, struct reply *r)
 	reply_num(r, "block_latency_p50_us", lat.p50);
 	reply_num(r, "block_latency_p99_us", lat.p99);
 	reply_num(r, "block_latency_max_us", lat.max);
+	reply_num(r, "block_handling_p50_us", own.p50);
+	reply_num(r, "block_handling_p99_us", own.p99);
+	reply_num(r, "block_handling_max_us", own.max);
 }
 
 static int by_since(const void *a, const void *b)

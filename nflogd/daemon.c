@@ -66,26 +66,29 @@ static void queue(struct nflogd *d, bool add, const struct addr *a, uint64_t tim
 	q->n++;
 }
 
-static uint64_t realtime_us(void)
+static uint64_t clock_us(clockid_t clock)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_gettime(clock, &ts);
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
 /* The kernel has ACKed the blocks queued since the last flush. */
 static void record_latency(struct nflogd *d)
 {
-	uint64_t now;
+	uint64_t now, handled;
 
 	if (d->nlatency_pending == 0)
 		return;
-	now = realtime_us();
-	for (unsigned i = 0; i < d->nlatency_pending; i++)
+	now = clock_us(CLOCK_REALTIME);
+	handled = clock_us(CLOCK_MONOTONIC) - d->wake_us;
+	for (unsigned i = 0; i < d->nlatency_pending; i++) {
 		/* A clock step back can put the event "after" the ACK. */
 		if (now >= d->latency_pending[i].tstamp_us)
 			latency_add(&d->block_latency, now - d->latency_pending[i].tstamp_us);
+		latency_add(&d->block_handling, handled);
+	}
 }
 
 void daemon_quiet_begin(struct nflogd *d, struct quiet *q)
@@ -441,7 +444,8 @@ void daemon_count_batch(struct nflogd *d)
 
 void daemon_on_intake(struct nflogd *d)
 {
-	d->now_ms = monotonic_ms();
+	d->wake_us = clock_us(CLOCK_MONOTONIC);
+	d->now_ms = d->wake_us / 1000;
 	d->wakeup_blocks = 0;
 	intake_drain(&d->intake, daemon_on_event, d);
 	daemon_count_batch(d);

@@ -99,6 +99,10 @@ struct nflogd {
 	} latency_pending[DAEMON_LATENCY_PENDING];
 	unsigned nlatency_pending;
 	struct latency block_latency;
+	/* The daemon's own share of it: from the wake-up that brought the
+	 * event (wake_us, monotonic) to the same ACK. */
+	uint64_t wake_us;
+	struct latency block_handling;
 	bool table_unsure;	/* the monitor was paused: look at the table */
 	bool table_foreign;	/* ... and someone else committed meanwhile */
 	bool monitor_rejoin_failing;

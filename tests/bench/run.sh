@@ -525,6 +525,11 @@ latency_kts() {	# MONITOR PREFIX|ADDR
 		$1 !~ /^#/ && !($2 in t) { t[$2] = $1 }
 		END { for (a in k) if (a in t) print (t[a] - k[a]) / 1000 }' "$1"
 }
+# A bare NFLOG reader's delivery: from each logged SYN's kernel timestamp to
+# the watcher reading it (its own wake-up included), every SYN of the bots.
+delivery_kts() {	# MONITOR PREFIX
+	awk -v pre="$2" '$1 == "L" && $2 > 0 && index($4, pre) == 1 { print ($3 - $2) / 1000 }' "$1"
+}
 # The same from just before the sendto of the bot's 21st SYN (the
 # generator's stamps): includes the SYN's way through the kernel.
 latency_send() {	# MONITOR STAMPS BURST
@@ -593,8 +598,11 @@ bench_reaction() {
 	sleep 0.5
 	P_STATS=$(awk '$1 == "L" || $1 ~ /^#/ { next } NR == FNR { if (!($2 in t)) t[$2] = $1; next } ($2 in t) { print (t[$2] - $1) / 1000 }' \
 		"$mon" "$WORK/probe.txt" | pct)
+	# The probe's own send -> ACK: the commit alone, no watcher wake-up.
+	P_ACK=$(awk 'NF == 3 { print ($3 - $1) / 1000 }' "$WORK/probe.txt" | pct)
 	say ""
 	say "reference (bare nft insert, seen by the watcher): n $(echo "$P_STATS" | cut -d' ' -f1), p50 $(echo "$P_STATS" | cut -d' ' -f2) us, p99 $(echo "$P_STATS" | cut -d' ' -f3) us, max $(echo "$P_STATS" | cut -d' ' -f4) us"
+	say "  (its send -> ACK alone, the kernel's commit: p50 $(echo "$P_ACK" | cut -d' ' -f2) us, p99 $(echo "$P_ACK" | cut -d' ' -f3) us, max $(echo "$P_ACK" | cut -d' ' -f4) us)"
 	for rate in 100 1000; do
 		if [ $rate = 100 ]; then burst=23; base=198.19.1.1; else burst=30; base=198.19.2.1; fi
 		stamps=$WORK/stamps.$rate
@@ -609,6 +617,10 @@ bench_reaction() {
 		local dn d50 d99 dmax rj=$WORK/react.$rate.json
 		dn=$(status_num block_latency_samples "$rj"); d50=$(status_num block_latency_p50_us "$rj")
 		d99=$(status_num block_latency_p99_us "$rj"); dmax=$(status_num block_latency_max_us "$rj")
+		local h50 h99 hmax deliv
+		h50=$(status_num block_handling_p50_us "$rj"); h99=$(status_num block_handling_p99_us "$rj")
+		hmax=$(status_num block_handling_max_us "$rj")
+		deliv=$(delivery_kts "$mon" "${base%.*}." | pct)
 		# Per bot: SYNs that reached the WAN, minus the 21 before the block.
 		passes=$(syns_at_wan | awk -v pre="${base%.*}." 'index($1, pre) == 1 { print $2 }' | sort -n |
 			awk '{ v[NR] = $1; s += $1; if ($1 - 21 <= 0) z++; if ($1 - 21 <= 1) o++ }
@@ -629,14 +641,17 @@ bench_reaction() {
 		say ""
 		say "-- $rate SYN/s, $BOTS bots x $burst SYNs (block seen for $n of $BOTS):"
 		say "   block latency, event timestamp -> ACK (the daemon's, n ${dn:-0}): p50 ${d50:--} us, p99 ${d99:--} us, max ${dmax:--} us"
+		say "   of which the daemon's wake-up with the event -> ACK: p50 ${h50:--} us, p99 ${h99:--} us, max ${hmax:--} us"
+		say "   (so the kernel's delivery of the event and the daemon's scheduling: about p50 $(calc "0${d50:-0} - 0${h50:-0}" 0) us;"
+		say "   the watcher, a bare NFLOG reader of the same SYNs, got them p50 $(echo "$deliv" | cut -d' ' -f2) us, p99 $(echo "$deliv" | cut -d' ' -f3) us after their timestamp)"
 		say "   seen by the watcher, from $from: p50 $p50 us, p99 $p99 us, max $max us"
 		say "   (from just before its sendto: p50 $(echo "$lsend" | cut -d' ' -f2) us, p99 $(echo "$lsend" | cut -d' ' -f3) us, max $(echo "$lsend" | cut -d' ' -f4) us; the sendto itself: p50 $(echo "$snd" | cut -d' ' -f1) us, max $(echo "$snd" | cut -d' ' -f2) us)"
 		say "   shortest gap between two SYNs of a bot: $(awk -v g=$burst '$1 % g && NR > 1 { d = ($3 - p) / 1000; if (m == "" || d < m) m = d } { p = $3 } END { printf "%.0f", m }' "$stamps") us (1/RATE = $((1000000 / rate)) us)"
 		say "   SYNs after the crossing one that reached the WAN: min $pmin, mean $pmean, max $pmax over $nb bots ($zero bots none, $one at most 1)"
 		[ -n "$slow" ] && say "   more than 1 after the crossing one: $slow"
 		say "   p99 < 1 ms: $vl"
-		row "Reaction at $rate SYN/s: block latency (n=${dn:-0})" "p50 ${d50:--} us, p99 ${d99:--} us, max ${dmax:--} us (watcher: p50 $p50, p99 $p99 us)" \
-			"bare nft insert p50 $(echo "$P_STATS" | cut -d' ' -f2) us, p99 $(echo "$P_STATS" | cut -d' ' -f3) us" \
+		row "Reaction at $rate SYN/s: block latency (n=${dn:-0})" "p50 ${d50:--} us, p99 ${d99:--} us, max ${dmax:--} us (the daemon's wake-up -> ACK: p50 ${h50:--}, p99 ${h99:--} us; watcher: p50 $p50, p99 $p99 us)" \
+			"bare nft insert p50 $(echo "$P_STATS" | cut -d' ' -f2) us, p99 $(echo "$P_STATS" | cut -d' ' -f3) us (send -> ACK p50 $(echo "$P_ACK" | cut -d' ' -f2), p99 $(echo "$P_ACK" | cut -d' ' -f3) us)" \
 			"p99 ${ratio}x ref" "p99 < 1 ms" "$vl"
 		if [ $rate = 1000 ]; then
 			vp=FAIL; [ "${pmax:-99}" -le 1 ] && vp=PASS
@@ -652,8 +667,11 @@ bench_reaction() {
 			say "   MISS: p99 ${d99:--} us (p50 ${d50:--} us). The bare nft insert + watcher wake-up alone has"
 			say "   p99 $(echo "$P_STATS" | cut -d' ' -f3) us here (p50 $(echo "$P_STATS" | cut -d' ' -f2) us): the tail is mostly waiting for a CPU (load"
 			say "   average now: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) vCPUs shared with other work). The daemon's own"
-			say "   share is about p50 - reference p50 = $(calc "0${p50//[!0-9]/} - 0$(echo "$P_STATS" | cut -d' ' -f2 | tr -cd 0-9)" 0) us: its wake-up, the receive, the decision,"
-			say "   building and sending the batch (the strace below shows the calls in order)."
+			say "   share, measured by the daemon from its wake-up to the ACK, is p50 ${h50:--} us, p99 ${h99:--} us,"
+			say "   of which the kernel's commit alone (the probe's send -> ACK) is p50 $(echo "$P_ACK" | cut -d' ' -f2) us, p99 $(echo "$P_ACK" | cut -d' ' -f3) us."
+			say "   Without the daemon, on this machine: the kernel's delivery to a bare NFLOG reader has"
+			say "   p99 $(echo "$deliv" | cut -d' ' -f3) us, and the bare commit p99 $(echo "$P_ACK" | cut -d' ' -f3) us; a block needs both, one after the other."
+			say "   (the strace below shows the calls in order)."
 		fi
 	done
 	stop_pid "$mp"

@@ -280,7 +280,11 @@ t_ctl_status_and_json() {
 	claim "the block's latency measured (event timestamp to ACK)" \
 		[ "$(json_get 'j["status"]["block_latency_samples"]' <<<"$j")" = 1 ] &&
 	claim "... and it is between 1 us and 1 s" \
-		bash -c '[ "$1" -ge 1 ] && [ "$1" -lt 1000000 ]' _ "$(json_get 'j["status"]["block_latency_max_us"]' <<<"$j")"
+		bash -c '[ "$1" -ge 1 ] && [ "$1" -lt 1000000 ]' _ "$(json_get 'j["status"]["block_latency_max_us"]' <<<"$j")" &&
+	claim "the daemon's share (wake-up to ACK) is measured, and within it" \
+		bash -c '[ "$1" -ge 1 ] && [ "$1" -le "$2" ]' _ \
+		"$(json_get 'j["status"]["block_handling_max_us"]' <<<"$j")" \
+		"$(json_get 'j["status"]["block_latency_max_us"]' <<<"$j")"
 }
 
 t_ctl_list_top_show() {
