@@ -250,8 +250,9 @@ lab_start() {
 	# Our own counting, apart from the daemon's table: every new SMTP
 	# connection the gateway forwards (the log rules' match). Priority -20:
 	# before nflogd's chain (-10), so it sees what the log rule sees.
-	# And the reaction bots' SYNs (198.19.0.0/16) to group 28, read by our
-	# watcher for the kernel's timestamp of each (priority -30: first).
+	# And the SYNs of the reaction's references and outside check
+	# (198.19.128.0/17) to group 28, read by our watcher for the kernel's
+	# timestamp of each (priority -30: first).
 	in_gw nft -f - <<-'NFT' || return 1
 	table inet nflbench {
 		set probe4 { type ipv4_addr; flags timeout; timeout 1h; }
@@ -261,7 +262,7 @@ lab_start() {
 		}
 		chain stamp {
 			type filter hook forward priority -30;
-			ip saddr 198.19.0.0/16 tcp dport 25 ct state new log group 28 snaplen 40
+			ip saddr 198.19.128.0/17 tcp dport 25 ct state new log group 28 snaplen 40
 		}
 	}
 	NFT
@@ -530,129 +531,105 @@ latency_kts() {	# MONITOR PREFIX|ADDR
 delivery_kts() {	# MONITOR PREFIX
 	awk -v pre="$2" '$1 == "L" && $2 > 0 && index($4, pre) == 1 { print ($3 - $2) / 1000 }' "$1"
 }
-# The same from just before the sendto of the bot's 21st SYN (the
-# generator's stamps): includes the SYN's way through the kernel.
-latency_send() {	# MONITOR STAMPS BURST
-	awk -v g="$3" '$1 == "L" || $1 ~ /^#/ { next } NR == FNR { if (!($2 in t)) t[$2] = $1; next }
-		($1 % g) == 20 && ($2 in t) { print (t[$2] - $3) / 1000 }' "$1" "$2"
-}
-# The send time of the crossing SYNs (sendto's duration: the kernel forwards
-# and logs the packet inside it), "p50 max" in microseconds.
-send_stats() {
-	awk -v g="$2" '($1 % g) == 20 { print ($4 - $3) / 1000 }' "$1" | sort -n |
-		awk '{ v[NR] = $1 } END { printf "%.0f %.0f\n", v[int(NR * 0.5 + 0.999)], v[NR] }'
-}
 syns_at_wan() {
 	in_wan nft list set inet labwan syn4 2>/dev/null | tr ',{}' '\n\n\n' |
 		awk '{ for (i = 1; i < NF; i++) if ($i == "packets") print $1, $(i + 1) }'
 }
 
+# One pass of bots: a fresh daemon, BOTS bots from BASE at RATE, its status
+# kept in JSON.
+reaction_pass() {	# CONF RATE BURST BASE NBOTS JSON STAMPS
+	daemon_stop; rm -f "$LAB_DIR"/state*
+	daemon_start "$1" || return 1
+	in_lan "$BB/synflood" -s "$4" -S "$5" -G "$3" -d 203.0.113.1 -D 20 \
+		-c $(($5 * $3)) -r "$2" -I -T "$7" >/dev/null || return 1
+	sleep 0.3
+	"$NFLOGCTL" -s "$LAB_DIR/nflogd.sock" --json status >"$6" 2>/dev/null
+}
+# "p50 p99 max" of a pct line, as "p50 X us, p99 Y us, max Z us".
+pct_text() { echo "$1" | awk '{ printf "p50 %s us, p99 %s us, max %s us", $2, $3, $4 }'; }
+
 bench_reaction() {
 	hr "3. Reaction: one bot at a time, at 100 and at 1000 SYN/s (threshold 20, normal config)"
 	say "(load average $(cut -d' ' -f1-3 /proc/loadavg))"
 	lab_start || { FAILED_TO_RUN=1; return 1; }
-	local conf=$LAB_DIR/react.conf mon mp
+	local conf=$LAB_DIR/react.conf mon=$WORK/monitor.txt mp
 	write_conf "$conf"
-	daemon_start "$conf" || { FAILED_TO_RUN=1; return 1; }
 	wan_counters_reset
-	mon=$WORK/monitor.txt
-	ip netns exec "$GW" "$BB/nftwatch" monitor -g 28 nflogd blocked4 nflbench probe4 >"$mon" 2>"$WORK/monitor.err" &
-	mp=$!; BG_PIDS+=("$mp")
-	for _ in $(seq 50); do grep -q ready "$WORK/monitor.err" && break; sleep 0.1; done
 	say "Each bot (its own source address in 198.19.0.0/16) sends its SYNs in a row to 20"
 	say "destinations, then the next bot starts: $BOTS bots per rate, one block each. The"
 	say "sender keeps at least 1/RATE between SYNs (synflood -I): descheduled, it sends later"
 	say "rather than catching up with a burst that no rate limit of a real bot would make."
 	say "Latency as the issue defines it, measured by the daemon: from the kernel timestamp"
 	say "(NFULA_TIMESTAMP) of the threshold-crossing SYN to the kernel's ACK of the set"
-	say "insert it caused (nflogctl status: block_latency_*; a fresh daemon per rate)."
-	say "Seen from outside, an upper bound: from the same timestamp of the bot's"
-	say "21st SYN (the threshold-crossing one) to the moment a watcher reads the element-add"
-	say "event of the bot's address. The watcher (tests/bench/nftwatch monitor -g 28, in the"
-	say "gateway) gets the timestamp from a log rule of ours, 'ip saddr 198.19.0.0/16 tcp"
-	say "dport 25 ct state new log group 28' at priority -30: NFULA_TIMESTAMP, the same"
-	say "skb timestamp the daemon's own message carries (the watcher turns timestamps on)."
-	say "It is subscribed to nf_tables events; the kernel sends the element-add event while"
-	say "committing the daemon's batch, just before its ACK. So the figure includes the"
-	say "watcher's own wake-up: an upper bound on event -> ACK."
-	say "Reference: the same watcher timing elements added by a bare libnftnl batch (nftwatch"
-	say "probe, one element per batch, ACK awaited): the kernel's share without the daemon."
+	say "insert it caused (nflogctl status: block_latency_*; a fresh daemon per rate), and"
+	say "the daemon's own share of it, from its wake-up with the event to the ACK"
+	say "(block_handling_*). The daemon runs alone: nothing else of ours wakes per SYN."
+	say "References, each measured alone, without the daemon: the kernel's commit (nftwatch"
+	say "probe: one element per libnftnl batch, as the daemon adds a block, send -> ACK),"
+	say "and the kernel's delivery of NFLOG events to a bare reader (nftwatch monitor -g 28"
+	say "reading a log rule of ours, 'ip saddr 198.19.128.0/17 tcp dport 25 ct state new log"
+	say "group 28', for SYNs sent like the bots': each event's timestamp -> read)."
+	say "An outside check after: the same bots (half as many) with that reader watching every"
+	say "SYN and the daemon's set, from the crossing SYN's timestamp to the element-add"
+	say "event it reads (sent while the kernel commits the batch, just before the ACK): an"
+	say "upper bound, the reader's own wake-up included, on a machine it makes busier."
 	say "Passed: SYNs of each bot counted on the WAN side, minus the 21 before the block."
-	local rate burst base lat lsend snd n p50 p99 max passes stamps vp=
-	# The reference runs during the 100 SYN/s bots (one insert every 200 ms),
-	# so both see the same machine.
-	ip netns exec "$GW" "$BB/nftwatch" probe nflbench probe4 "$BOTS" 200 >"$WORK/probe.txt" &
-	local pp=$!
-	BG_PIDS+=("$pp")
-	for rate in 100 1000; do
-		if [ $rate = 100 ]; then burst=23; base=198.19.1.1; else burst=30; base=198.19.2.1; fi
-		# A fresh daemon per rate: its latency figures are this rate's alone.
-		daemon_stop; rm -f "$LAB_DIR"/state*
-		daemon_start "$conf" || { FAILED_TO_RUN=1; return 1; }
-		in_lan "$BB/synflood" -s $base -S "$BOTS" -G $burst -d 203.0.113.1 -D 20 \
-			-c $((BOTS * burst)) -r $rate -I -T "$WORK/stamps.$rate" >/dev/null || { FAILED_TO_RUN=1; return 1; }
-		[ $rate = 100 ] && wait "$pp"
-		sleep 0.3
-		"$NFLOGCTL" -s "$LAB_DIR/nflogd.sock" --json status >"$WORK/react.$rate.json" 2>/dev/null
-	done
-	sleep 0.5
-	P_STATS=$(awk '$1 == "L" || $1 ~ /^#/ { next } NR == FNR { if (!($2 in t)) t[$2] = $1; next } ($2 in t) { print (t[$2] - $1) / 1000 }' \
-		"$mon" "$WORK/probe.txt" | pct)
-	# The probe's own send -> ACK: the commit alone, no watcher wake-up.
+
+	# References, alone.
+	ip netns exec "$GW" "$BB/nftwatch" probe nflbench probe4 "$BOTS" 20 >"$WORK/probe.txt" ||
+		{ FAILED_TO_RUN=1; return 1; }
 	P_ACK=$(awk 'NF == 3 { print ($3 - $1) / 1000 }' "$WORK/probe.txt" | pct)
+	local rate burst deliv_100 deliv_1000
+	for rate in 100 1000; do
+		ip netns exec "$GW" "$BB/nftwatch" monitor -g 28 nflbench probe4 >"$mon.ref" 2>"$WORK/monitor.err" &
+		mp=$!; BG_PIDS+=("$mp")
+		for _ in $(seq 50); do grep -q ready "$WORK/monitor.err" && break; sleep 0.1; done
+		in_lan "$BB/synflood" -s 198.19.200.1 -S 1 -d 203.0.113.1 -D 20 -c $((rate * 3)) \
+			-r $rate -I >/dev/null
+		sleep 0.2
+		stop_pid "$mp"
+		printf -v "deliv_$rate" '%s' "$(delivery_kts "$mon.ref" 198.19.200. | pct)"
+	done
 	say ""
-	say "reference (bare nft insert, seen by the watcher): n $(echo "$P_STATS" | cut -d' ' -f1), p50 $(echo "$P_STATS" | cut -d' ' -f2) us, p99 $(echo "$P_STATS" | cut -d' ' -f3) us, max $(echo "$P_STATS" | cut -d' ' -f4) us"
-	say "  (its send -> ACK alone, the kernel's commit: p50 $(echo "$P_ACK" | cut -d' ' -f2) us, p99 $(echo "$P_ACK" | cut -d' ' -f3) us, max $(echo "$P_ACK" | cut -d' ' -f4) us)"
+	say "reference, the kernel's commit alone (send -> ACK, n $(echo "$P_ACK" | cut -d' ' -f1)): $(pct_text "$P_ACK")"
+	say "reference, the kernel's delivery to a bare NFLOG reader: at 100 SYN/s $(pct_text "$deliv_100");"
+	say "   at 1000 SYN/s $(pct_text "$deliv_1000")"
+
+	local base vp= vl passes nb pmin pmax pmean zero one slow rj
+	local dn d50 d99 dmax h50 h99 hmax deliv ratio
 	for rate in 100 1000; do
 		if [ $rate = 100 ]; then burst=23; base=198.19.1.1; else burst=30; base=198.19.2.1; fi
-		stamps=$WORK/stamps.$rate
-		lat=$(latency_kts "$mon" "${base%.*}." | pct)
-		lsend=$(latency_send "$mon" "$stamps" $burst | pct)
-		snd=$(send_stats "$stamps" $burst)
-		read -r n p50 p99 max <<<"$lat"
-		local from="the SYN's kernel timestamp"
-		if [ "$n" = 0 ]; then	# no timestamps in NFLOG: from the sendto instead
-			read -r n p50 p99 max <<<"$lsend"; from="just before the SYN's sendto"
-		fi
-		local dn d50 d99 dmax rj=$WORK/react.$rate.json
+		rj=$WORK/react.$rate.json
+		reaction_pass "$conf" $rate $burst $base "$BOTS" "$rj" "$WORK/stamps.$rate" ||
+			{ FAILED_TO_RUN=1; return 1; }
 		dn=$(status_num block_latency_samples "$rj"); d50=$(status_num block_latency_p50_us "$rj")
 		d99=$(status_num block_latency_p99_us "$rj"); dmax=$(status_num block_latency_max_us "$rj")
-		local h50 h99 hmax deliv
 		h50=$(status_num block_handling_p50_us "$rj"); h99=$(status_num block_handling_p99_us "$rj")
 		hmax=$(status_num block_handling_max_us "$rj")
-		deliv=$(delivery_kts "$mon" "${base%.*}." | pct)
+		deliv=deliv_$rate; deliv=${!deliv}
 		# Per bot: SYNs that reached the WAN, minus the 21 before the block.
 		passes=$(syns_at_wan | awk -v pre="${base%.*}." 'index($1, pre) == 1 { print $2 }' | sort -n |
 			awk '{ v[NR] = $1; s += $1; if ($1 - 21 <= 0) z++; if ($1 - 21 <= 1) o++ }
 				END { if (!NR) { print "0 - - - - -"; exit }
 				printf "%d %d %d %.2f %d %d\n", NR, v[1] - 21, v[NR] - 21, s / NR - 21, z, o }')
-		local nb pmin pmax pmean zero one
 		read -r nb pmin pmax pmean zero one <<<"$passes"
 		# The bots that got more than one SYN through after the crossing one.
-		local slow
-		slow=$(syns_at_wan | awk -v pre="${base%.*}." 'index($1, pre) == 1 && $2 - 21 > 1 { print $1, $2 - 21 }' |
-			while read -r a p; do
-				printf '%s (%s after; latency %s us) ' "$a" "$p" "$(latency_kts "$mon" "$a" |
-					awk '{ printf "%.0f", $1 }')"
-			done)
-		local vl ratio
+		slow=$(syns_at_wan | awk -v pre="${base%.*}." 'index($1, pre) == 1 && $2 - 21 > 1 { printf "%s (%d after) ", $1, $2 - 21 }')
 		vl=$(verdict lt "${d99:-999999}" 1000)
-		ratio=$(calc "${d99:-0} / $(echo "$P_STATS" | cut -d' ' -f3)" 1)
+		ratio=$(calc "${d99:-0} / $(echo "$P_ACK" | cut -d' ' -f3)" 1)
 		say ""
-		say "-- $rate SYN/s, $BOTS bots x $burst SYNs (block seen for $n of $BOTS):"
-		say "   block latency, event timestamp -> ACK (the daemon's, n ${dn:-0}): p50 ${d50:--} us, p99 ${d99:--} us, max ${dmax:--} us"
+		say "-- $rate SYN/s, $BOTS bots x $burst SYNs, the daemon alone:"
+		say "   block latency, event timestamp -> ACK (n ${dn:-0}): p50 ${d50:--} us, p99 ${d99:--} us, max ${dmax:--} us"
 		say "   of which the daemon's wake-up with the event -> ACK: p50 ${h50:--} us, p99 ${h99:--} us, max ${hmax:--} us"
-		say "   (so the kernel's delivery of the event and the daemon's scheduling: about p50 $(calc "0${d50:-0} - 0${h50:-0}" 0) us;"
-		say "   the watcher, a bare NFLOG reader of the same SYNs, got them p50 $(echo "$deliv" | cut -d' ' -f2) us, p99 $(echo "$deliv" | cut -d' ' -f3) us after their timestamp)"
-		say "   seen by the watcher, from $from: p50 $p50 us, p99 $p99 us, max $max us"
-		say "   (from just before its sendto: p50 $(echo "$lsend" | cut -d' ' -f2) us, p99 $(echo "$lsend" | cut -d' ' -f3) us, max $(echo "$lsend" | cut -d' ' -f4) us; the sendto itself: p50 $(echo "$snd" | cut -d' ' -f1) us, max $(echo "$snd" | cut -d' ' -f2) us)"
-		say "   shortest gap between two SYNs of a bot: $(awk -v g=$burst '$1 % g && NR > 1 { d = ($3 - p) / 1000; if (m == "" || d < m) m = d } { p = $3 } END { printf "%.0f", m }' "$stamps") us (1/RATE = $((1000000 / rate)) us)"
+		say "   (the rest, the kernel's delivery and the daemon's scheduling: about p50 $(calc "0${d50:-0} - 0${h50:-0}" 0) us)"
+		say "   shortest gap between two SYNs of a bot: $(awk -v g=$burst '$1 % g && NR > 1 { d = ($3 - p) / 1000; if (m == "" || d < m) m = d } { p = $3 } END { printf "%.0f", m }' "$WORK/stamps.$rate") us (1/RATE = $((1000000 / rate)) us)"
 		say "   SYNs after the crossing one that reached the WAN: min $pmin, mean $pmean, max $pmax over $nb bots ($zero bots none, $one at most 1)"
 		[ -n "$slow" ] && say "   more than 1 after the crossing one: $slow"
 		say "   p99 < 1 ms: $vl"
-		row "Reaction at $rate SYN/s: block latency (n=${dn:-0})" "p50 ${d50:--} us, p99 ${d99:--} us, max ${dmax:--} us (the daemon's wake-up -> ACK: p50 ${h50:--}, p99 ${h99:--} us; watcher: p50 $p50, p99 $p99 us)" \
-			"bare nft insert p50 $(echo "$P_STATS" | cut -d' ' -f2) us, p99 $(echo "$P_STATS" | cut -d' ' -f3) us (send -> ACK p50 $(echo "$P_ACK" | cut -d' ' -f2), p99 $(echo "$P_ACK" | cut -d' ' -f3) us)" \
-			"p99 ${ratio}x ref" "p99 < 1 ms" "$vl"
+		row "Reaction at $rate SYN/s: block latency (n=${dn:-0})" "p50 ${d50:--} us, p99 ${d99:--} us, max ${dmax:--} us (the daemon's wake-up -> ACK: p50 ${h50:--}, p99 ${h99:--} us)" \
+			"bare commit p50 $(echo "$P_ACK" | cut -d' ' -f2), p99 $(echo "$P_ACK" | cut -d' ' -f3) us; bare NFLOG delivery p50 $(echo "$deliv" | cut -d' ' -f2), p99 $(echo "$deliv" | cut -d' ' -f3) us" \
+			"p99 ${ratio}x commit's" "p99 < 1 ms" "$vl"
 		if [ $rate = 1000 ]; then
 			vp=FAIL; [ "${pmax:-99}" -le 1 ] && vp=PASS
 			say "   at most threshold+2 = 22 passed (<= 1 after the crossing one) for every bot: $vp"
@@ -664,15 +641,26 @@ bench_reaction() {
 		fi
 		if [ "$vl" = FAIL ] || [ "${vp:-}" = FAIL ]; then
 			MISSED_REACTION=1
-			say "   MISS: p99 ${d99:--} us (p50 ${d50:--} us). The bare nft insert + watcher wake-up alone has"
-			say "   p99 $(echo "$P_STATS" | cut -d' ' -f3) us here (p50 $(echo "$P_STATS" | cut -d' ' -f2) us): the tail is mostly waiting for a CPU (load"
-			say "   average now: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) vCPUs shared with other work). The daemon's own"
-			say "   share, measured by the daemon from its wake-up to the ACK, is p50 ${h50:--} us, p99 ${h99:--} us,"
-			say "   of which the kernel's commit alone (the probe's send -> ACK) is p50 $(echo "$P_ACK" | cut -d' ' -f2) us, p99 $(echo "$P_ACK" | cut -d' ' -f3) us."
-			say "   Without the daemon, on this machine: the kernel's delivery to a bare NFLOG reader has"
-			say "   p99 $(echo "$deliv" | cut -d' ' -f3) us, and the bare commit p99 $(echo "$P_ACK" | cut -d' ' -f3) us; a block needs both, one after the other."
-			say "   (the strace below shows the calls in order)."
+			say "   MISS: p99 ${d99:--} us (p50 ${d50:--} us). The daemon's share, from its wake-up to"
+			say "   the ACK, is p99 ${h99:--} us, of which the bare commit alone has p99 $(echo "$P_ACK" | cut -d' ' -f3) us here; the kernel's"
+			say "   delivery to a bare reader alone has p99 $(echo "$deliv" | cut -d' ' -f3) us. A block needs both, one after the"
+			say "   other, on $(nproc) vCPUs shared with other work (load average now: $(cut -d' ' -f1-3 /proc/loadavg))."
 		fi
+	done
+
+	# The outside check: the reader watches every SYN and the daemon's set.
+	ip netns exec "$GW" "$BB/nftwatch" monitor -g 28 nflogd blocked4 >"$mon" 2>"$WORK/monitor.err" &
+	mp=$!; BG_PIDS+=("$mp")
+	for _ in $(seq 50); do grep -q ready "$WORK/monitor.err" && break; sleep 0.1; done
+	say ""
+	say "-- outside check, $((BOTS / 2)) bots per rate with the reader watching every SYN:"
+	for rate in 100 1000; do
+		if [ $rate = 100 ]; then burst=23; base=198.19.129.1; else burst=30; base=198.19.130.1; fi
+		rj=$WORK/check.$rate.json
+		reaction_pass "$conf" $rate $burst $base $((BOTS / 2)) "$rj" "$WORK/cstamps.$rate" ||
+			{ FAILED_TO_RUN=1; return 1; }
+		say "   $rate SYN/s: the reader saw event -> element-add $(pct_text "$(latency_kts "$mon" "${base%.*}." | pct)");"
+		say "      the daemon measured meanwhile p50 $(status_num block_latency_p50_us "$rj") us, p99 $(status_num block_latency_p99_us "$rj") us"
 	done
 	stop_pid "$mp"
 	if [ -n "${MISSED_REACTION:-}" ] && [ "$PROFILE" = 1 ] && command -v strace >/dev/null; then
