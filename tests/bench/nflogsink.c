@@ -1,6 +1,6 @@
 /* nflogsink: a reference NFLOG consumer for the end-to-end benchmark.
  *
- *   nflogsink -g GROUP [-q QTHRESHOLD | -q busy | -a] [-d] [-w]
+ *   nflogsink -g GROUP [-q QTHRESHOLD | -q busy | -a] [-d]
  *
  * Binds GROUP with nflogd's own intake (intake_open: copy range, nlbufsiz,
  * flush timeout 0, sequence numbers, 8 MiB receive buffer), then sets the
@@ -10,9 +10,7 @@
  * it loops: epoll_wait, drain the socket with intake_drain. Per event it
  * runs either nothing beyond the intake parse (the floor) or, with -d,
  * nflogd's whole per-event path (daemon_on_event on a dry-run struct nflogd,
- * threshold 1000000, no timers, no nft). -w parses each datagram with
- * walk.h's one-pass attribute walk instead of intake_parse_datagram (same
- * receive loop otherwise): what the intake could cost with that parser.
+ * threshold 1000000, no timers, no nft).
  *
  * Prints "ready" on stdout once bound, and on SIGTERM/SIGINT one line
  * "RESULT q=Q events=N lost=N overruns=N datagrams=N truncated=N malformed=N".
@@ -38,7 +36,6 @@
 #include "policy.h"
 #include "recent.h"
 #include "tracker.h"
-#include "walk.h"
 
 static void on_event_empty(void *ctx, const struct intake_event *ev)
 {
@@ -89,43 +86,18 @@ static int set_qthreshold(struct intake *n, uint16_t group, uint32_t q)
 	return mnl_socket_sendto(n->nl, nlh, nlh->nlmsg_len) == (ssize_t)nlh->nlmsg_len ? 0 : -1;
 }
 
-/* intake_drain with walk_datagram as the parser. */
-static void drain_walk(struct intake *n, intake_event_fn fn, void *ctx)
-{
-	int fd = intake_fd(n);
-
-	for (;;) {
-		ssize_t r = recv(fd, n->buf, INTAKE_RECV_BUF, MSG_DONTWAIT | MSG_TRUNC);
-
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == ENOBUFS) {
-				n->stats.overruns++;
-				continue;
-			}
-			break;
-		}
-		if ((size_t)r > INTAKE_RECV_BUF) {
-			n->stats.truncated++;
-			continue;
-		}
-		walk_datagram(n->buf, (size_t)r, &n->state, &n->stats, fn, ctx);
-	}
-}
-
 int main(int argc, char **argv)
 {
 	static struct nflogd d;
 	struct intake in;
 	char err[256], qbuf[16];
 	unsigned group = 27, qthreshold = 1;
-	bool full = false, walk = false, adaptive = false;
+	bool full = false, adaptive = false;
 	int opt, ep, sfd;
 	sigset_t mask;
 	struct epoll_event ev = { .events = EPOLLIN };
 
-	while ((opt = getopt(argc, argv, "g:q:adw")) != -1) {
+	while ((opt = getopt(argc, argv, "g:q:ad")) != -1) {
 		switch (opt) {
 		case 'g': group = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'q':
@@ -138,9 +110,8 @@ int main(int argc, char **argv)
 			break;
 		case 'a': adaptive = true; break;
 		case 'd': full = true; break;
-		case 'w': walk = true; break;
 		default:
-			fprintf(stderr, "usage: nflogsink -g GROUP [-q QTHRESHOLD | -q busy | -a] [-d] [-w]\n");
+			fprintf(stderr, "usage: nflogsink -g GROUP [-q QTHRESHOLD | -q busy | -a] [-d]\n");
 			return 2;
 		}
 	}
@@ -184,10 +155,7 @@ int main(int argc, char **argv)
 
 				if (full)
 					d.now_ms = monotonic_ms();
-				if (walk)
-					drain_walk(&in, fn, &d);
-				else
-					intake_drain(&in, fn, &d);
+				intake_drain(&in, fn, &d);
 				if (full)
 					daemon_count_batch(&d);
 #ifdef INTAKE_QTHRESH_BUSY

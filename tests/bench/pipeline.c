@@ -2,27 +2,30 @@
  * on synthetic NFLOG datagrams, without a kernel.
  *
  *   pipeline [-6] [-s NSRC] [-n EVENTS] [-m MAX_HOSTS] [-b PER_DGRAM]
- *            [-o random|cyclic] [-r EVENTS_PER_S] [-w ENTRIES] [-t THRESHOLD] [-F]
+ *            [-o random|cyclic] [-r EVENTS_PER_S] [-w ENTRIES] [-t THRESHOLD]
+ *            [-R REPEATS] [-F]
  *
  * Datagrams are built in memory in the kernel's format (nfnetlink_log.c,
- * __build_packet_message): per message NFULA_PACKET_HDR, IFINDEX_INDEV,
- * IFINDEX_OUTDEV, HWADDR, HWTYPE, HWLEN, HWHEADER, SEQ and a PAYLOAD holding an
- * IPv4 (or IPv6) + TCP SYN with Linux's usual options (60 or 80 bytes);
+ * __build_packet_message): per message NFULA_PACKET_HDR, TIMESTAMP (the daemon
+ * turns timestamps on), IFINDEX_INDEV, IFINDEX_OUTDEV, HWADDR, HWTYPE, HWLEN,
+ * HWHEADER, SEQ and a PAYLOAD holding an IPv4 (or IPv6) + TCP SYN with Linux's
+ * usual options (60 or 80 bytes);
  * PER_DGRAM messages (default 64) then NLMSG_DONE, as the kernel closes a
  * batch. Each event: a source drawn uniformly at random from NSRC (or round
  * robin with -o cyclic), one of 200 destinations, a fresh source port, the
  * next sequence number, a MAC per source.
  *
  * Passes over the identical stream (the generator is reseeded):
- *   walk    walk.h's one-pass attribute walk, empty callback (what the parse
- *           could cost)
  *   floor   intake_parse_datagram with an empty callback (the reference)
  *   packet  intake_parse_datagram + packet_parse
- *   full    intake_parse_datagram + daemon_on_event on a dry-run struct nflogd
- *   what-if walk + daemon_on_event, on fresh tables
+ *   full    intake_parse_datagram + daemon_on_event on a dry-run struct nflogd,
+ *           REPEATS times (default 3) on fresh tables: the median, and the
+ *           spread (a shared machine's noise)
  *   memory  no parse, no logic: the cache lines an event touches on the
- *           daemon's layout (index, host, dedupe), batched and prefetched alike
- * RSS is measured around the full pass only.
+ *           daemon's layout (index, host, dedupe; then also the two LRU
+ *           neighbours a host's move to the front touches), batched and
+ *           prefetched alike
+ * RSS is measured around the first full pass only.
  * Only the parse calls are timed: a group of 16 datagrams is written (untimed,
  * like the kernel's copy into the receive buffer, so the bytes are as
  * cache-warm as after a recv), then parsed between two clock reads.
@@ -37,6 +40,7 @@
  * A block logs a line on stderr: redirect stderr (run.sh counts them). */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -57,7 +61,6 @@
 #include "policy.h"
 #include "recent.h"
 #include "tracker.h"
-#include "walk.h"
 
 #define NFLOG_PACKET_TYPE ((NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_PACKET)
 #define GROUP 25
@@ -76,11 +79,12 @@ struct opts {
 	uint32_t whitelist;	/* -w: entries, half CIDRs and half MACs, none matching */
 	uint32_t threshold;	/* -t: instead of the default */
 	uint64_t rate;
+	uint32_t repeats;	/* -R: full passes */
 };
 
 /* Where each message's varying fields sit in its datagram. */
 struct slot {
-	uint32_t seq_off, hwaddr_off, hwhdr_off, payload_off;
+	uint32_t seq_off, ts_off, hwaddr_off, hwhdr_off, payload_off;
 };
 
 struct dgram {
@@ -168,6 +172,7 @@ static void build_dgram(struct dgram *d, const struct opts *o)
 	uint8_t payload[128], hwhdr[14] = { 0 };
 	struct nfulnl_msg_packet_hdr ph = { htons(o->v6 ? 0x86dd : 0x0800), 2 /* forward */, 0 };
 	struct nfulnl_msg_packet_hw hw = { htons(6), 0, { 0 } };
+	struct nfulnl_msg_packet_timestamp ts = { 0, 0 };
 
 	fill_payload(payload, o);
 	hwhdr[12] = o->v6 ? 0x86 : 0x08;
@@ -185,6 +190,9 @@ static void build_dgram(struct dgram *d, const struct opts *o)
 		g->version = NFNETLINK_V0;
 		g->res_id = htons(GROUP);
 		mnl_attr_put(nlh, NFULA_PACKET_HDR, sizeof(ph), &ph);
+		a = mnl_nlmsg_get_payload_tail(nlh);
+		mnl_attr_put(nlh, NFULA_TIMESTAMP, sizeof(ts), &ts);
+		d->slots[i].ts_off = (uint32_t)((uint8_t *)mnl_attr_get_payload(a) - d->buf);
 		mnl_attr_put_u32(nlh, NFULA_IFINDEX_INDEV, htonl(2));
 		mnl_attr_put_u32(nlh, NFULA_IFINDEX_OUTDEV, htonl(3));
 		a = mnl_nlmsg_get_payload_tail(nlh);
@@ -230,11 +238,15 @@ static void fill_dgram(struct dgram *d, struct gen *g)
 		uint32_t dst = (uint32_t)((r >> 32) % NDST) + 1;
 		uint16_t sport = (uint16_t)(1024 + g->k % 64000);
 		uint32_t seq = htonl(g->seq++);
+		/* Wall-clock microseconds at the synthetic rate (big-endian, as sent). */
+		uint64_t us = 1800000000000000ull + g->k * 1000000 / o->rate;
+		uint64_t ts[2] = { htobe64(us / 1000000), htobe64(us % 1000000) };
 		uint8_t *p = d->buf + s->payload_off;
 		uint8_t mac[6] = { 0x52, 0x54, 0, (uint8_t)(src >> 16), (uint8_t)(src >> 8),
 				   (uint8_t)src };
 
 		memcpy(d->buf + s->seq_off, &seq, 4);
+		memcpy(d->buf + s->ts_off, ts, sizeof(ts));
 		memcpy(d->buf + s->hwaddr_off, mac, 6);
 		memcpy(d->buf + s->hwhdr_off + 6, mac, 6);
 		if (o->v6) {
@@ -262,7 +274,7 @@ static void fill_dgram(struct dgram *d, struct gen *g)
 	}
 }
 
-enum stage { STAGE_WALK, STAGE_FLOOR, STAGE_PACKET, STAGE_FULL, STAGE_WALK_FULL };
+enum stage { STAGE_FLOOR, STAGE_PACKET, STAGE_FULL };
 
 static void on_event_empty(void *ctx, const struct intake_event *ev)
 {
@@ -354,7 +366,7 @@ static struct result run_stage(enum stage st, const struct opts *o, struct dgram
 	struct intake_stats stats = { 0 };
 	struct result r = { 0 };
 	uint64_t busy = 0, start_ms = d ? d->now_ms : 0;
-	bool full = st == STAGE_FULL || st == STAGE_WALK_FULL;
+	bool full = st == STAGE_FULL;
 	intake_event_fn fn = full ? daemon_on_event
 			     : st == STAGE_PACKET ? on_event_packet : on_event_empty;
 	void *ctx = full ? (void *)d : (void *)&r.passed;
@@ -369,11 +381,7 @@ static struct result run_stage(enum stage st, const struct opts *o, struct dgram
 			if (d)	/* read once per wake-up in the daemon: per datagram here */
 				d->now_ms = start_ms + (g.k - (uint64_t)(GROUP_DGRAMS - i) *
 							  o->per_dgram) * 1000 / o->rate;
-			if (st == STAGE_WALK || st == STAGE_WALK_FULL)
-				walk_datagram(pool[i].buf, pool[i].len, &state, &stats, fn, ctx);
-			else
-				intake_parse_datagram(pool[i].buf, pool[i].len, &state, &stats,
-						      fn, ctx);
+			intake_parse_datagram(pool[i].buf, pool[i].len, &state, &stats, fn, ctx);
 			if (full)	/* the end of a wake-up: the batch's rest */
 				daemon_count_batch(d);
 		}
@@ -392,14 +400,17 @@ static struct result run_stage(enum stage st, const struct opts *o, struct dgram
  * the index line, the host's two lines and the dedupe entry, in batches of
  * DAEMON_BATCH with the same staged prefetching. Tables of the daemon's
  * sizes, touched beforehand (no page faults timed). What no counting code
- * on this layout can go below. */
-static double memory_floor(const struct opts *o)
+ * on this layout can go below. With lru, also the two neighbours a host's
+ * move to the front of the LRU list writes, for every event (as with 1M
+ * sources, where almost every event is its host's first in a second). */
+static double memory_floor(const struct opts *o, bool lru)
 {
 	uint32_t cap = o->max_hosts, nidx = 16;
 	struct host *hosts;
 	uint32_t *idx;
 	uint64_t *dedupe, rng = 0x2545f4914f6cdd1dull, t0, sum = 0;
 	uint32_t pos[DAEMON_BATCH], dd[DAEMON_BATCH], slot[DAEMON_BATCH];
+	uint32_t prev[DAEMON_BATCH], next[DAEMON_BATCH];
 	uint64_t n = o->events - o->events % DAEMON_BATCH;
 
 	while (nidx < 2 * (uint64_t)cap)
@@ -428,12 +439,24 @@ static double memory_floor(const struct opts *o)
 			__builtin_prefetch(&hosts[slot[i]], 1);
 			__builtin_prefetch((char *)&hosts[slot[i]] + sizeof(struct host) - 1, 1);
 		}
+		if (lru) {
+			for (int i = 0; i < DAEMON_BATCH; i++) {
+				prev[i] = (uint32_t)(xorshift(&rng) % o->nsrc) % cap;
+				next[i] = (uint32_t)(xorshift(&rng) % o->nsrc) % cap;
+				__builtin_prefetch(&hosts[prev[i]].lru_next, 1);
+				__builtin_prefetch(&hosts[next[i]].lru_prev, 1);
+			}
+		}
 		for (int i = 0; i < DAEMON_BATCH; i++) {
 			struct host *h = &hosts[slot[i]];
 
 			h->total++;
 			h->dstbits[TRACKER_DST_PAIRS - 1] |= 1;
 			sum += dedupe[dd[i]]++;
+			if (lru) {
+				hosts[prev[i]].lru_next = slot[i];
+				hosts[next[i]].lru_prev = slot[i];
+			}
 		}
 	}
 	t0 = now_ns() - t0;
@@ -448,22 +471,38 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: pipeline [-6] [-s NSRC] [-n EVENTS] [-m MAX_HOSTS] "
 			"[-b PER_DGRAM] [-o random|cyclic] [-r EVENTS_PER_S] [-w ENTRIES] "
-			"[-t THRESHOLD] [-F]\n");
+			"[-t THRESHOLD] [-R REPEATS] [-F]\n");
 	exit(2);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void free_daemon(struct nflogd *d)
+{
+	tracker_free(d->tracker);
+	policy_free(d->policy);
+	free(d->recent);
+	whitelist_free(&d->wl);
+	leases_free(&d->leases);
 }
 
 int main(int argc, char **argv)
 {
 	struct opts o = { .nsrc = 5000, .events = 10000000, .max_hosts = 65536, .per_dgram = 64,
-			  .rate = 1000000 };
+			  .rate = 1000000, .repeats = 3 };
 	struct dgram pool[GROUP_DGRAMS];
 	static struct nflogd d;
-	struct result walk = { 0 }, floor = { 0 }, pkt = { 0 }, full, wfull;
+	struct result floor = { 0 }, pkt = { 0 }, full;
+	double full_ns[16], mem_ns = 0, mem_lru_ns = 0, median;
 	long rss0, rss1;
-	double mem_ns = 0;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "6Fs:n:m:b:o:r:w:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "6Fs:n:m:b:o:r:w:t:R:")) != -1) {
 		switch (opt) {
 		case '6': o.v6 = true; break;
 		case 's': o.nsrc = (uint32_t)strtoul(optarg, NULL, 10); break;
@@ -475,11 +514,15 @@ int main(int argc, char **argv)
 		case 'F': o.full_only = true; break;
 		case 'w': o.whitelist = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 't': o.threshold = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'R': o.repeats = (uint32_t)strtoul(optarg, NULL, 10); break;
 		default: usage();
 		}
 	}
-	if (o.nsrc == 0 || o.per_dgram == 0 || o.per_dgram > 256 || o.rate == 0 || o.max_hosts == 0)
+	if (o.nsrc == 0 || o.per_dgram == 0 || o.per_dgram > 256 || o.rate == 0 ||
+	    o.max_hosts == 0 || o.repeats == 0 || o.repeats > 16)
 		usage();
+	if (o.full_only)
+		o.repeats = 1;
 	/* Whole groups of datagrams only. */
 	o.events -= o.events % ((uint64_t)o.per_dgram * GROUP_DGRAMS);
 	for (int i = 0; i < GROUP_DGRAMS; i++) {
@@ -494,11 +537,15 @@ int main(int argc, char **argv)
 	}
 
 	if (!o.full_only) {
-		walk = run_stage(STAGE_WALK, &o, pool, NULL);
 		floor = run_stage(STAGE_FLOOR, &o, pool, NULL);
 		pkt = run_stage(STAGE_PACKET, &o, pool, NULL);
-		mem_ns = memory_floor(&o);
+		mem_ns = memory_floor(&o, false);
+		mem_lru_ns = memory_floor(&o, true);
 	}
+	/* The first pass's tables stay for the figures below; the others are
+	 * fresh ones, freed after. The memory passes' freed tables go back to
+	 * the system first: reused from the heap, they would not show in RSS. */
+	malloc_trim(0);
 	rss0 = rss_bytes();
 	if (setup_daemon(&d, &o, 10000000) < 0) {
 		fprintf(stderr, "pipeline: out of memory for %u hosts\n", o.max_hosts);
@@ -506,20 +553,23 @@ int main(int argc, char **argv)
 	}
 	full = run_stage(STAGE_FULL, &o, pool, &d);
 	rss1 = rss_bytes();
-	if (o.full_only) {
-		printf("full: %.1f ns/event\n", full.ns_per_event);
-		return 0;
-	}
-	/* The same per-event path behind the one-pass walk, on fresh tables
-	 * (what the pipeline would run at with that intake). */
-	{
+	full_ns[0] = full.ns_per_event;
+	for (uint32_t r = 1; r < o.repeats; r++) {
 		static struct nflogd d2;
 
 		if (setup_daemon(&d2, &o, 10000000) < 0) {
 			fprintf(stderr, "pipeline: out of memory for %u hosts\n", o.max_hosts);
 			return 1;
 		}
-		wfull = run_stage(STAGE_WALK_FULL, &o, pool, &d2);
+		full_ns[r] = run_stage(STAGE_FULL, &o, pool, &d2).ns_per_event;
+		free_daemon(&d2);
+	}
+	qsort(full_ns, o.repeats, sizeof(full_ns[0]), cmp_double);
+	median = o.repeats % 2 ? full_ns[o.repeats / 2]
+			       : (full_ns[o.repeats / 2 - 1] + full_ns[o.repeats / 2]) / 2;
+	if (o.full_only) {
+		printf("full: %.1f ns/event\n", median);
+		return 0;
 	}
 
 	size_t hosts = tracker_count(d.tracker);
@@ -532,20 +582,17 @@ int main(int argc, char **argv)
 	       "clock %llu events/s\n", o.v6 ? "IPv6" : "IPv4", o.nsrc,
 	       o.cyclic ? "round robin" : "uniform random", (unsigned long long)full.events,
 	       o.per_dgram, pool[0].len, (unsigned long long)o.rate);
-	printf("  (walk  one inline attribute pass, empty:   %7.1f ns/event %6.1f M/s)\n",
-	       walk.ns_per_event, 1e3 / walk.ns_per_event);
 	printf("  floor  intake_parse_datagram, empty callback: %7.1f ns/event %6.1f M/s\n",
 	       floor.ns_per_event, 1e3 / floor.ns_per_event);
 	printf("  packet + packet_parse:                      %7.1f ns/event %6.1f M/s\n",
 	       pkt.ns_per_event, 1e3 / pkt.ns_per_event);
 	printf("  memory: index line, host (2 lines), dedupe entry per event, batched and\n"
-	       "         prefetched as the daemon does, no logic:  %7.1f ns/event %6.1f M/s\n",
-	       mem_ns, 1e3 / mem_ns);
-	printf("  full   + daemon_on_event (dry run):         %7.1f ns/event %6.1f M/s "
-	       "(%.2fx floor)\n", full.ns_per_event, 1e3 / full.ns_per_event,
-	       full.ns_per_event / floor.ns_per_event);
-	printf("  (what-if: one-pass walk + daemon_on_event: %7.1f ns/event %6.1f M/s)\n",
-	       wfull.ns_per_event, 1e3 / wfull.ns_per_event);
+	       "         prefetched as the daemon does, no logic:  %7.1f ns/event %6.1f M/s\n"
+	       "         ... and the host's two LRU neighbours:    %7.1f ns/event %6.1f M/s\n",
+	       mem_ns, 1e3 / mem_ns, mem_lru_ns, 1e3 / mem_lru_ns);
+	printf("  full   + daemon_on_event (dry run), median of %u: %7.1f ns/event %6.1f M/s "
+	       "(%.2fx floor; passes %.1f to %.1f ns)\n", o.repeats, median, 1e3 / median,
+	       median / floor.ns_per_event, full_ns[0], full_ns[o.repeats - 1]);
 	printf("  hosts tracked %zu, counted %llu, retransmits %llu, blocks %llu, "
 	       "blocked_while_blocked %llu, evicted %llu, malformed %llu, lost %llu\n", hosts,
 	       (unsigned long long)d.stats.counted, (unsigned long long)d.stats.retransmits,
@@ -558,22 +605,21 @@ int main(int argc, char **argv)
 	       "index %.1f B/host)\n", (double)(rss1 - rss0) / 1048576.0, hosts, bph,
 	       sizeof(struct host), index_bph);
 	if (full.intake_events != full.events || pkt.passed != pkt.events ||
-	    walk.intake_events != walk.events || walk.malformed || walk.lost) {
+	    floor.intake_events != floor.events || floor.malformed || floor.lost) {
 		fprintf(stderr, "pipeline: %llu of %llu events parsed, %llu SYNs: generator broken\n",
 			(unsigned long long)full.intake_events, (unsigned long long)full.events,
 			(unsigned long long)pkt.passed);
 		return 1;
 	}
 	printf("RESULT family=%d sources=%u order=%s events=%llu per_dgram=%u floor_ns=%.2f "
-	       "walk_ns=%.2f packet_ns=%.2f full_ns=%.2f walk_full_ns=%.2f full_meps=%.3f ratio=%.3f "
-	       "hosts=%zu "
-	       "bytes_per_host=%.1f blocks=%llu struct_host=%zu index_bph=%.1f mem_ns=%.2f\n",
-	       o.v6 ? 6 : 4,
-	       o.nsrc,
-	       o.cyclic ? "cyclic" : "random", (unsigned long long)full.events, o.per_dgram,
-	       floor.ns_per_event, walk.ns_per_event, pkt.ns_per_event, full.ns_per_event,
-	       wfull.ns_per_event,
-	       1e3 / full.ns_per_event, full.ns_per_event / floor.ns_per_event, hosts, bph,
-	       (unsigned long long)d.stats.blocks, sizeof(struct host), index_bph, mem_ns);
+	       "packet_ns=%.2f full_ns=%.2f full_min_ns=%.2f full_max_ns=%.2f repeats=%u "
+	       "full_meps=%.3f ratio=%.3f hosts=%zu bytes_per_host=%.1f blocks=%llu "
+	       "struct_host=%zu index_bph=%.1f mem_ns=%.2f mem_lru_ns=%.2f\n",
+	       o.v6 ? 6 : 4, o.nsrc, o.cyclic ? "cyclic" : "random",
+	       (unsigned long long)full.events, o.per_dgram, floor.ns_per_event,
+	       pkt.ns_per_event, median, full_ns[0], full_ns[o.repeats - 1], o.repeats,
+	       1e3 / median, median / floor.ns_per_event, hosts, bph,
+	       (unsigned long long)d.stats.blocks, sizeof(struct host), index_bph, mem_ns,
+	       mem_lru_ns);
 	return 0;
 }

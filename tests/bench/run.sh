@@ -155,7 +155,7 @@ pipeline_run() {	# label args...
 		say "pipeline failed:"; cat "$WORK/pipe.out" "$WORK/pipe.err"; FAILED_TO_RUN=1; return 1
 	fi
 	grep -v '^RESULT' "$WORK/pipe.out"
-	say "  block log lines on stderr (to a file; full and what-if passes): $(grep -c 'block ' "$WORK/pipe.err")"
+	say "  block log lines on stderr (to a file; every full pass): $(grep -c 'block ' "$WORK/pipe.err")"
 	R=$(grep '^RESULT' "$WORK/pipe.out")
 }
 
@@ -199,36 +199,31 @@ bench_pipeline() {
 	bph=$(kv bytes_per_host "$r1"); sh=$(kv struct_host "$r1"); ib=$(kv index_bph "$r1")
 	local v1 v2 v3
 	v1=$(verdict le 10 "$eps1"); v2=$(verdict le 10 "$eps2"); v3=$(verdict le "$bph" 128)
-	say "pipeline 1M sources:   $eps1 M events/s ($(kv full_ns "$r1") ns/event); floor $f1 M/s ($(kv floor_ns "$r1") ns); $(kv ratio "$r1")x the floor; target >= 10 M/s: $v1"
-	say "pipeline 5000 sources: $eps2 M events/s ($(kv full_ns "$r2") ns/event); floor $f2 M/s ($(kv floor_ns "$r2") ns); $(kv ratio "$r2")x the floor; target >= 10 M/s: $v2"
+	say "pipeline 1M sources:   $eps1 M events/s ($(kv full_ns "$r1") ns/event, median of $(kv repeats "$r1"); passes $(kv full_min_ns "$r1") to $(kv full_max_ns "$r1") ns); floor $f1 M/s ($(kv floor_ns "$r1") ns); target >= 10 M/s: $v1"
+	say "pipeline 5000 sources: $eps2 M events/s ($(kv full_ns "$r2") ns/event, median of $(kv repeats "$r2"); passes $(kv full_min_ns "$r2") to $(kv full_max_ns "$r2") ns); floor $f2 M/s ($(kv floor_ns "$r2") ns); target >= 10 M/s: $v2"
 	say "pipeline 5000 sources, 256-entry whitelist: $(calc "1000 / $(kv full_ns "$r3")" 2) M events/s ($(kv full_ns "$r3") ns/event; each event's whitelist lookup is a binary search)"
 	say "bytes per tracked host at $(kv hosts "$r1") hosts: $bph (struct host $sh B + $ib B of index = $(calc "$sh + $ib" 1) B); target <= 128: $v3"
-	row "Pipeline, $ME events, 1M sources" "$eps1 M ev/s ($(kv full_ns "$r1") ns/ev)" \
-		"floor (intake parse only) $f1 M ev/s; memory alone $(calc "1000 / $(kv mem_ns "$r1")" 1) M ev/s; one-pass attribute walk $(calc "1000 / $(kv walk_ns "$r1")" 1) M ev/s, + daemon_on_event $(calc "1000 / $(kv walk_full_ns "$r1")" 2) M ev/s" \
+	row "Pipeline, $ME events, 1M sources" "$eps1 M ev/s ($(kv full_ns "$r1") ns/ev, median of $(kv repeats "$r1"): $(kv full_min_ns "$r1")-$(kv full_max_ns "$r1") ns)" \
+		"floor (intake parse only) $f1 M ev/s; memory alone $(calc "1000 / $(kv mem_ns "$r1")" 1) M ev/s, with the LRU neighbours $(calc "1000 / $(kv mem_lru_ns "$r1")" 1) M ev/s" \
 		"$(kv ratio "$r1")x floor time" ">= 10M ev/s" "$v1"
-	row "Pipeline, $ME events, 5000 sources" "$eps2 M ev/s ($(kv full_ns "$r2") ns/ev)" \
-		"floor $f2 M ev/s; memory alone $(calc "1000 / $(kv mem_ns "$r2")" 1) M ev/s; one-pass walk $(calc "1000 / $(kv walk_ns "$r2")" 1) M ev/s, + daemon_on_event $(calc "1000 / $(kv walk_full_ns "$r2")" 2) M ev/s" \
+	row "Pipeline, $ME events, 5000 sources" "$eps2 M ev/s ($(kv full_ns "$r2") ns/ev, median of $(kv repeats "$r2"): $(kv full_min_ns "$r2")-$(kv full_max_ns "$r2") ns)" \
+		"floor $f2 M ev/s; memory alone $(calc "1000 / $(kv mem_ns "$r2")" 1) M ev/s" \
 		"$(kv ratio "$r2")x floor time" ">= 10M ev/s" "$v2"
 	row "Bytes per tracked host ($(kv hosts "$r1") hosts, RSS delta)" "$bph B" \
 		"sizeof(struct host) + index = $(calc "$sh + $ib" 1) B" "$(calc "$bph / ($sh + $ib)" 2)x" "<= 128 B" "$v3"
 	if [ "$v1" = FAIL ] || [ "$v2" = FAIL ]; then
 		say ""
-		say "MISS: the pipeline runs at $eps1 / $eps2 M events/s, not 10. Of each event's"
-		say "  $(kv full_ns "$r1") / $(kv full_ns "$r2") ns, intake_parse_datagram takes $(kv floor_ns "$r1") / $(kv floor_ns "$r2") ns (a one-pass attribute"
-		say "  walk, tests/bench/walk.h, takes $(kv walk_ns "$r1") / $(kv walk_ns "$r2") ns) and packet_parse $(calc "$(kv packet_ns "$r1") - $(kv floor_ns "$r1")" 0) / $(calc "$(kv packet_ns "$r2") - $(kv floor_ns "$r2")" 0) ns;"
-		if lt "$(calc "3 * $(kv walk_ns "$r2")" 1)" "$(kv floor_ns "$r2")"; then
-			say "  the parse is the libnetfilter_log path (nflog_nlmsg_parse: a callback and 2-4"
-			say "  libmnl calls per attribute, then attrs_fill_message walks them again)."
-		fi
-		say "  The memory an event touches on this layout (index line, host, dedupe entry),"
-		say "  batched and prefetched as the daemon does but with no logic, costs alone"
-		say "  $(kv mem_ns "$r1") / $(kv mem_ns "$r2") ns: parse + memory = $(calc "$(kv floor_ns "$r1") + $(kv mem_ns "$r1")" 0) / $(calc "$(kv floor_ns "$r2") + $(kv mem_ns "$r2")" 0) ns, at most $(calc "1000 / ($(kv floor_ns "$r1") + $(kv mem_ns "$r1"))" 1) / $(calc "1000 / ($(kv floor_ns "$r2") + $(kv mem_ns "$r2"))" 1) M events/s before any counting."
+		say "MISS: the pipeline runs at $eps1 / $eps2 M events/s (1M / 5000 sources), not 10. Of each"
+		say "  event's $(kv full_ns "$r1") / $(kv full_ns "$r2") ns, intake_parse_datagram takes $(kv floor_ns "$r1") / $(kv floor_ns "$r2") ns and"
+		say "  packet_parse $(calc "$(kv packet_ns "$r1") - $(kv floor_ns "$r1")" 0) / $(calc "$(kv packet_ns "$r2") - $(kv floor_ns "$r2")" 0) ns. The memory an event touches on this layout (index"
+		say "  line, host, dedupe entry), batched and prefetched as the daemon does but with no"
+		say "  logic, costs alone $(kv mem_ns "$r1") / $(kv mem_ns "$r2") ns, and $(kv mem_lru_ns "$r1") / $(kv mem_lru_ns "$r2") ns with the two LRU neighbours a"
+		say "  host's move to the front writes (nearly every event with 1M sources, few with 5000):"
+		say "  parse + memory = $(calc "$(kv floor_ns "$r1") + $(kv mem_lru_ns "$r1")" 0) ns with 1M sources, at most $(calc "1000 / ($(kv floor_ns "$r1") + $(kv mem_lru_ns "$r1"))" 1) M events/s before any counting."
 		say "  The rest, $(calc "$(kv full_ns "$r1") - $(kv packet_ns "$r1")" 0) / $(calc "$(kv full_ns "$r2") - $(kv packet_ns "$r2")" 0) ns, is daemon_on_event and the batch's counting: with 1M"
-		say "  hosts, cache and TLB misses (index line, host, LRU neighbours, dedupe slot: they"
-		say "  overlap across a batch of 16, so they show up in the prefetch stages); with 5000"
-		say "  sources, mostly instructions (about 950 per event under callgrind: parse ~290,"
-		say "  window and record ~230, batch stages ~200) and the policy lookup of hosts already"
-		say "  blocked (every source of that run crosses the threshold)."
+		say "  hosts, cache and TLB misses (they overlap across a batch of 16, so they show up in"
+		say "  the prefetch stages); with 5000 sources, instructions, most of them on hosts"
+		say "  already blocked (every source of that run crosses the threshold early on)."
 		pipeline_profile -6 -s 1000000 -m 1000000
 	fi
 }
@@ -449,14 +444,12 @@ bench_e2e() {
 	say "   ulogd2 CPU ${U_CPU} s = $u_per s per 1M events (on-CPU time from schedstat: $U_RUN s = $(calc "$U_RUN * 1000000 / ($U_LINES > 0 ? $U_LINES : 1)" 2) s per 1M)"
 	say ""
 	say "-- reference consumers (tests/bench/nflogsink: nflogd's intake_open + intake_drain,"
-	say "   group 27, epoll loop, $REF_SYNS SYNs each; 'one-pass walk' = tests/bench/walk.h"
-	say "   instead of intake_parse_datagram):"
+	say "   group 27, epoll loop, $REF_SYNS SYNs each):"
 	local refs=""
 	have nflogsink || say "   (skipped: tests/bench/nflogsink.c did not build)"
 	have nflogsink && for spec in "1||1624|parse only, every event at once" \
 		"busy||1924|parse only, batched" \
-		"busy|-d|2224|daemon_on_event, batched" \
-		"busy|-d -w|2524|daemon_on_event, batched, one-pass walk"; do
+		"busy|-d|2224|daemon_on_event, batched"; do
 		IFS='|' read -r q m base what <<<"$spec"
 		e2e_sink "$q" "$m" "$base" || { say "   sink failed"; continue; }
 		local ev per qk
@@ -469,7 +462,6 @@ bench_e2e() {
 		"1|") Q1P=$per ;;
 		"busy|") QBP=$per ;;
 		"busy|-d") QB=$per ;;
-		"busy|-d -w") QBW=$per ;;
 		esac
 		QBN=$qk
 	done
@@ -492,8 +484,7 @@ bench_e2e() {
 		say "MISS: nflogd costs $n_per s per 1M events; it received $(calc "$N_RECV / (${N_DGRAMS:-0} > 0 ? $N_DGRAMS : 1)" 1) events per datagram"
 		say "  (kernel batching at the end: ${N_BATCH:-?}). The reference consumers separate the parts:"
 		say "  receiving alone costs ${Q1P:-?} s with every event at once and ${QBP:-?} s batched"
-		say "  (qthreshold ${QBN:-?}); nflogd's per-event path on top, batched: ${QB:-?} s, and ${QBW:-?} s"
-		say "  with a one-pass attribute walk instead of nflog_nlmsg_parse + attrs_fill_message."
+		say "  (qthreshold ${QBN:-?}); nflogd's per-event path on top, batched: ${QB:-?} s."
 		say "  What is left between those and nflogd is its own loop (timers, the nft monitor"
 		say "  socket, control socket) and how often it wakes up: $N_DGRAMS datagrams, about one"
 		say "  wake-up each. In the profile below, time inside epoll_wait (the sleep and wake-up;"
