@@ -22,11 +22,11 @@ struct whitelist {
 	size_t nmacs;
 	/* The lookup index whitelist_parse builds, so every event's check is
 	 * a binary search however many BYOD laptops are listed: the nets as
-	 * sorted, merged ranges, and the MACs sorted. Without it (a list built
-	 * by hand, or out of memory) the lookups scan. */
+	 * sorted, merged ranges, and the MACs as sorted 48-bit numbers. Without
+	 * it (a list built by hand, or out of memory) the lookups scan. */
 	struct addr_range *ranges;
 	size_t nranges;
-	struct mac *sorted_macs;
+	uint64_t *mac_keys;
 };
 
 void whitelist_init(struct whitelist *wl);

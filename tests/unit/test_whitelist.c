@@ -455,7 +455,7 @@ static void test_index_macs(void **state)
 					 mac_format(&m[i], buf));
 	}
 	parse_ok(&wl, text);
-	assert_non_null(wl.sorted_macs);
+	assert_non_null(wl.mac_keys);
 	for (int i = 0; i < 64; i++) {
 		struct mac other = m[i];
 
