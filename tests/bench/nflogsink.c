@@ -5,8 +5,9 @@
  * Binds GROUP with nflogd's own intake (intake_open: copy range, nlbufsiz,
  * flush timeout 0, sequence numbers, 8 MiB receive buffer), then sets the
  * kernel's qthreshold to QTHRESHOLD (default 1: every event at once), to
- * the daemon's busy setting (INTAKE_QTHRESH_BUSY) with "-q busy", or lets
- * intake_adapt switch it with the event rate as the daemon does (-a). Then
+ * the daemon's busy setting (INTAKE_QTHRESH_BUSY and its flush timeout)
+ * with "-q busy", or lets intake_adapt switch it with the event rate as the
+ * daemon does (-a). Then
  * it loops: epoll_wait, drain the socket with intake_drain. Per event it
  * runs either nothing beyond the intake parse (the floor) or, with -d,
  * nflogd's whole per-event path (daemon_on_event on a dry-run struct nflogd,
@@ -73,8 +74,9 @@ static int setup_daemon(struct nflogd *d)
 	return d->tracker && d->policy && d->recent ? 0 : -1;
 }
 
-/* The kernel's qthreshold for our group (no ACK asked: it would land
- * among the events; an error reply is counted with the non-events). */
+/* The kernel's qthreshold for our group, with the flush timeout the daemon
+ * pairs with it (no ACK asked: it would land among the events; an error
+ * reply is counted with the non-events). */
 static int set_qthreshold(struct intake *n, uint16_t group, uint32_t q)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
@@ -83,6 +85,8 @@ static int set_qthreshold(struct intake *n, uint16_t group, uint32_t q)
 	memset(buf, 0, sizeof(buf));
 	nlh = nflog_nlmsg_put_header(buf, NFULNL_MSG_CONFIG, AF_UNSPEC, group);
 	mnl_attr_put_u32(nlh, NFULA_CFG_QTHRESH, htonl(q));
+	mnl_attr_put_u32(nlh, NFULA_CFG_TIMEOUT,
+			 htonl(q == INTAKE_QTHRESH_QUIET ? INTAKE_TIMEOUT_QUIET : INTAKE_TIMEOUT_BUSY));
 	return mnl_socket_sendto(n->nl, nlh, nlh->nlmsg_len) == (ssize_t)nlh->nlmsg_len ? 0 : -1;
 }
 
