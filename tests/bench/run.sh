@@ -220,6 +220,11 @@ bench_pipeline() {
 		say "  logic, costs alone $(kv mem_ns "$r1") / $(kv mem_ns "$r2") ns, and $(kv mem_lru_ns "$r1") / $(kv mem_lru_ns "$r2") ns with the two LRU neighbours a"
 		say "  host's move to the front writes (nearly every event with 1M sources, few with 5000):"
 		say "  parse + memory = $(calc "$(kv floor_ns "$r1") + $(kv mem_lru_ns "$r1")" 0) ns with 1M sources, at most $(calc "1000 / ($(kv floor_ns "$r1") + $(kv mem_lru_ns "$r1"))" 1) M events/s before any counting."
+		local logic
+		logic=$(calc "$(kv full_ns "$r2") - $(kv floor_ns "$r2") - $(kv mem_ns "$r2")" 0)
+		say "  The counting and deciding itself, with everything in cache (5000 sources: full -"
+		say "  parse - memory), costs $logic ns: parse + memory + logic = $(calc "$(kv floor_ns "$r1") + $(kv mem_lru_ns "$r1") + $logic" 0) ns with 1M sources"
+		say "  if none of it overlapped, $(calc "$(kv floor_ns "$r1") + $(kv mem_ns "$r1") + $logic" 0) ns even without the LRU list's neighbours."
 		say "  The rest, $(calc "$(kv full_ns "$r1") - $(kv packet_ns "$r1")" 0) / $(calc "$(kv full_ns "$r2") - $(kv packet_ns "$r2")" 0) ns, is daemon_on_event and the batch's counting: with 1M"
 		say "  hosts, cache and TLB misses (they overlap across a batch of 16, so they show up in"
 		say "  the prefetch stages); with 5000 sources, instructions, most of them on hosts"
