@@ -16,19 +16,20 @@ ifeq ($(SANITIZE),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=address,undefined
 B       := build/sanitize
-LTO     :=
 endif
 
 # Link-time optimisation with gcc: an event's path crosses a dozen small
 # modules (intake, packet, whitelist, tracker, policy), and inlining across
 # them takes a fifth of its instructions off (callgrind on make bench's
 # pipeline). Fat objects: the unit tests link the same archive without it.
-# LTO= turns it off; other compilers go without.
+# "make LTO=" turns it off (or LTO=... sets other flags); sanitizer builds
+# and other compilers go without; an LTO variable in the environment is
+# not taken.
 CC_IS_GCC := $(shell $(CC) --version 2>/dev/null | grep -q 'Free Software Foundation' && echo 1)
-ifeq ($(CC_IS_GCC),1)
-LTO     ?= -flto=auto -ffat-lto-objects
+ifneq ($(origin LTO),command line)
+LTO     := $(if $(filter 1,$(SANITIZE)),,$(if $(filter 1,$(CC_IS_GCC)),-flto=auto -ffat-lto-objects))
 endif
-ifneq ($(strip $(LTO)),)
+ifneq ($(and $(strip $(LTO)),$(filter 1,$(CC_IS_GCC))),)
 AR      := gcc-ar
 endif
 
@@ -46,7 +47,7 @@ LIB_OBJS = $(LIB_SRCS:%=$(O)/nflogd/%.o)
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 TOOLS    := synflood
 
-.PHONY: all deps check unit integration deploy valgrind fuzz demo bench install uninstall clean clang
+.PHONY: all deps check unit integration deploy valgrind fuzz demo bench install uninstall clean clang FORCE
 # make install [DESTDIR=...] [PREFIX=/usr] [sysconfdir=/etc] [CLEAROS=1]
 PREFIX     ?= /usr
 sysconfdir ?= /etc
@@ -65,7 +66,14 @@ CLEAROSDIR  = $(DESTDIR)$(sysconfdir)/clearos/firewall.d
 
 all: $(B)/nflogd $(B)/nflogctl $(TOOLS:%=$(B)/tools/%)
 
-$(O)/%.o: %.c
+# Objects depend on the flags they were built with: another LTO, CFLAGS or
+# compiler rebuilds them, rather than mixing builds in one archive.
+$(O)/flags: FORCE
+	@mkdir -p $(O)
+	@echo '$(CC) $(ALL_CFLAGS)' | cmp -s - $@ || echo '$(CC) $(ALL_CFLAGS)' >$@
+FORCE:
+
+$(O)/%.o: %.c $(O)/flags
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 

@@ -84,9 +84,11 @@ static void record_latency(struct nflogd *d)
 	now = clock_us(CLOCK_REALTIME);
 	handled = clock_us(CLOCK_MONOTONIC) - d->wake_us;
 	for (unsigned i = 0; i < d->nlatency_pending; i++) {
-		/* A clock step back can put the event "after" the ACK. */
-		if (now >= d->latency_pending[i].tstamp_us)
-			latency_add(&d->block_latency, now - d->latency_pending[i].tstamp_us);
+		/* A clock step back can put the event "after" the ACK: neither
+		 * figure is kept for that block, so both cover the same ones. */
+		if (now < d->latency_pending[i].tstamp_us)
+			continue;
+		latency_add(&d->block_latency, now - d->latency_pending[i].tstamp_us);
 		latency_add(&d->block_handling, handled);
 	}
 }

@@ -141,6 +141,14 @@ static uint32_t take_slot(struct tracker *t)
 	return i;
 }
 
+/* Does h's event at now_s move it to the front of the LRU list? Every event
+ * does above half full; at most half full only a host's first of a second
+ * (the list stays in last_seen order either way; see tracker.h). */
+static bool lru_moves(const struct tracker *t, const struct host *h, uint32_t now_s)
+{
+	return h->last_seen != now_s || t->used > t->capacity / 2;
+}
+
 /* The host of address a: the guess when it still holds a (a stale guess
  * from earlier in the batch does not), else found in or added to the index. */
 static struct host *host_get(struct tracker *t, const struct addr *a,
@@ -153,8 +161,7 @@ static struct host *host_get(struct tracker *t, const struct addr *a,
 		i = addrmap_find_hashed(&t->map, a, hint->src_hash);
 	if (i != NONE) {
 		h = &t->hosts[i];
-		/* The list is ordered by last_seen: move at a new second only. */
-		if (h->last_seen != now_s && t->lru_head != i) {
+		if (t->lru_head != i && lru_moves(t, h, now_s)) {
 			lru_unlink(t, i);
 			lru_push_front(t, i);
 		}
@@ -263,9 +270,9 @@ const struct host *tracker_prefetch_lru(const struct tracker *t, const struct tr
 	if (hint->guess == NONE)
 		return NULL;
 	h = &t->hosts[hint->guess];
-	/* Only a host's first event of a second moves it (the clock may be
-	 * a wake-up old here: a missed prefetch costs time, not truth). */
-	if (h->last_seen == t->clock.seconds)
+	/* The clock may be a wake-up old here: a missed prefetch costs
+	 * time, not truth. */
+	if (!lru_moves(t, h, t->clock.seconds))
 		return h;
 	if (h->lru_prev != NONE)
 		__builtin_prefetch(&t->hosts[h->lru_prev].lru_next, 1);

@@ -29,11 +29,14 @@
  * Memory: hosts live in one array of max_hosts entries allocated (lazily
  * backed by the kernel) at creation; the least recently seen host is
  * forgotten when it is full, and hosts idle for TRACKER_IDLE_SECONDS (or the
- * window if longer) are forgotten by tracker_expire. "Recently seen" has the
- * resolution of last_seen, a second: a host moves to the front of the LRU
- * list at its first event of a second, not at every event, so a busy host
- * costs no list surgery (and no neighbours' cache lines) per event. Hosts
- * seen in the same second leave in the order they were first seen in it. */
+ * window if longer) are forgotten by tracker_expire. The LRU list is kept
+ * in last_seen order. Above half full, a host moves to its front at every
+ * event: the least recently seen is forgotten first. At most half full, no
+ * eviction is near, and a host moves only at its first event of a second,
+ * so a busy host costs no list surgery (and no neighbours' cache lines) per
+ * event. Either way a host is forgotten only if at least max_hosts / 2
+ * others were seen since its last event (with every move: max_hosts - 1):
+ * spoofed newcomers cannot push out a host that keeps sending. */
 #ifndef NFLOGD_TRACKER_H
 #define NFLOGD_TRACKER_H
 

@@ -989,6 +989,34 @@ static void test_layout_reads_each_message(void **state)
 	assert_int_equal(f->st.lost, 0);
 }
 
+/* A payload attribute shorter than its own header, last in a message whose
+ * other attributes match the learnt layout: malformed, as the walk finds
+ * it, never an event (its length would underflow). */
+static void test_short_tail_attribute(void **state)
+{
+	struct fixture *f = *state;
+	struct dgram d;
+	struct pkt_opts o = { .seq = 1, .marker = 1 };
+	struct nlmsghdr *nlh;
+	struct nlattr *at;
+
+	dgram_init(&d);
+	add_packet(&d, &o);			/* the layout: ... SEQ, PAYLOAD */
+	o.seq = 2;
+	o.no_payload = true;
+	nlh = put_packet(&d, &o);
+	at = mnl_nlmsg_get_payload_tail(nlh);
+	at->nla_len = 1;			/* shorter than the header */
+	at->nla_type = NFULA_PAYLOAD;
+	nlh->nlmsg_len += NLA_HDRLEN;		/* ends 4 bytes after it */
+	msg_end(&d, nlh);
+	feed(f, &d);
+	assert_int_equal(f->rec.n, 1);
+	assert_int_equal(f->st.events, 1);
+	assert_int_equal(f->st.malformed, 1);
+	assert_int_equal(f->state.seq_next, 3);
+}
+
 /* Two HWADDR attributes, the second without an address: the walk keeps the
  * first, so such messages are walked every time, not read by a layout. */
 static void test_repeated_attribute_walked(void **state)
@@ -1056,6 +1084,7 @@ int main(void)
 		T(test_counters),
 		T(test_layout_reads_each_message),
 		T(test_repeated_attribute_walked),
+		T(test_short_tail_attribute),
 		cmocka_unit_test(test_layout_same_as_walk),
 	};
 

@@ -813,9 +813,10 @@ static void test_window_count_exact(void **state)
 
 /* --- stress --- */
 
-/* The model of the LRU order the tracker keeps: a host's place is taken at
- * its first event of a second (see tracker.h); a newcomer to a full table
- * evicts the present host with the lowest place. */
+/* The model of the LRU order the tracker keeps (tracker.h): a host takes a
+ * new place at each event while more than half the table is in use, and at
+ * its first event of a second otherwise; a newcomer to a full table evicts
+ * the present host with the lowest place. */
 struct lru_model {
 	uint64_t place[NET_HOSTS], next_place;
 	uint32_t second[NET_HOSTS];
@@ -827,10 +828,9 @@ struct lru_model {
 static void lru_model_touch(struct lru_model *m, uint32_t i, uint32_t second, uint32_t cap)
 {
 	if (m->present[i]) {
-		if (m->second[i] != second) {
+		if (m->second[i] != second || m->n > cap / 2)
 			m->place[i] = ++m->next_place;
-			m->second[i] = second;
-		}
+		m->second[i] = second;
 		return;
 	}
 	if (m->n == cap) {
@@ -849,37 +849,63 @@ static void lru_model_touch(struct lru_model *m, uint32_t i, uint32_t second, ui
 	m->list[m->n++] = i;
 }
 
-static void test_stress_lru(void **state)
+/* Host i of src_addr(), back from its address. */
+static uint32_t src_index(const struct addr *a)
 {
-	enum { OPS = 100000, CAP = 1024 };
+	return (uint32_t)(a->b[13] - 18) << 16 | (uint32_t)a->b[14] << 8 | a->b[15];
+}
+
+/* The tracker's list, head to tail, in the model's order of places. */
+static void assert_lru_matches(const struct tracker *t, const struct lru_model *m)
+{
+	uint64_t above = UINT64_MAX;
+	uint32_t n = 0;
+
+	for (uint32_t k = t->lru_head; k != ADDRMAP_NONE; k = t->hosts[k].lru_next) {
+		uint32_t i = src_index(&t->hosts[k].addr);
+
+		assert_true(m->present[i]);
+		assert_true(m->place[i] < above);
+		above = m->place[i];
+		n++;
+	}
+	assert_int_equal(n, m->n);
+}
+
+/* Random traffic over a small table (full, evicting) and over a large one
+ * (half empty, then past half): the tracker keeps the model's hosts, in the
+ * model's order. */
+static void stress_lru(uint32_t cap, uint32_t pool, uint64_t seed)
+{
+	enum { OPS = 100000 };
 	static uint32_t seq[OPS];
 	static struct lru_model model;
-	struct tracker *t = tracker_new(CAP, 60, SEED, 0);
+	struct tracker *t = tracker_new(cap, 60, SEED, 0);
 	size_t present = 0;
 
-	(void)state;
 	memset(&model, 0, sizeof(model));
-	rng_state = 0xabcdef;
+	rng_state = seed;
 	for (int k = 0; k < OPS; k++) {
-		/* Half the time a recent host, else any of 131072; about 333
+		/* Half the time a recent host, else any of the pool; about 333
 		 * events a second, so many share one. */
 		uint32_t i = (k > 0 && rng() % 2) ? seq[k - 1 - rng() % (k < 2000 ? k : 2000)]
-						  : (uint32_t)(rng() % NET_HOSTS);
+						  : (uint32_t)(rng() % pool);
 		struct conn c = make_conn(i, (uint32_t)(rng() % 500), (uint16_t)rng(), 25);
 		uint64_t now = (uint64_t)k * 3;
 		bool counted;
 		struct host *h;
 
 		h = tracker_record(t, &c, NULL, now, &counted);
-		lru_model_touch(&model, i, (uint32_t)(now / 1000), CAP);
+		lru_model_touch(&model, i, (uint32_t)(now / 1000), cap);
 		assert_non_null(h);
 		assert_true(addr_equal(&h->addr, &c.src));
-		assert_true(tracker_count(t) <= CAP);
+		assert_true(tracker_count(t) <= cap);
 		seq[k] = i;
+		if (k % 10007 == 0)
+			assert_lru_matches(t, &model);
 	}
-	assert_int_equal(tracker_count(t), CAP);
 	assert_int_equal(t->stats.evicted, model.evicted);
-	assert_true(model.evicted > 10000);
+	assert_lru_matches(t, &model);
 	/* Exactly the hosts the model keeps remain. */
 	for (uint32_t i = 0; i < NET_HOSTS; i++) {
 		struct addr a = src_addr(i);
@@ -891,33 +917,72 @@ static void test_stress_lru(void **state)
 		}
 		assert_true((h != NULL) == (model.present[i] != 0));
 	}
-	assert_int_equal(present, CAP);
+	assert_int_equal(present, model.n);
 	tracker_free(t);
 }
 
-/* Within one second a host keeps the place it took at its first event. */
-static void test_lru_second_resolution(void **state)
+static void test_stress_lru(void **state)
 {
-	struct tracker *t = tracker_new(2, 60, SEED, 0);
-	struct addr a;
+	(void)state;
+	stress_lru(1024, NET_HOSTS, 0xabcdef);	/* full: evictions in every second */
+	stress_lru(4096, 3000, 0x5eed);		/* half full, then past half */
+}
+
+/* The list, head first, is exactly these hosts. */
+static void assert_lru_is(const struct tracker *t, const uint32_t *want, uint32_t n)
+{
+	uint32_t k = t->lru_head;
+
+	for (uint32_t j = 0; j < n; j++, k = t->hosts[k].lru_next) {
+		assert_int_not_equal(k, ADDRMAP_NONE);
+		assert_int_equal(src_index(&t->hosts[k].addr), want[j]);
+	}
+	assert_int_equal(k, ADDRMAP_NONE);
+}
+
+/* At most half full, a host keeps its place within a second; past half,
+ * every event moves it to the front. */
+static void test_lru_moves(void **state)
+{
+	struct tracker *t = tracker_new(8, 60, SEED, 0);
 
 	(void)state;
 	hit(t, 0, 1, 1, 10000);
 	hit(t, 1, 1, 1, 10100);
-	hit(t, 0, 2, 2, 10900);		/* the same second: host 0 stays behind host 1 */
-	hit(t, 2, 1, 1, 10950);
-	a = src_addr(0);
-	assert_null(tracker_find(t, &a));
-	a = src_addr(1);
-	assert_non_null(tracker_find(t, &a));
+	hit(t, 0, 2, 2, 10900);		/* the same second, 2 of 8: stays */
+	assert_lru_is(t, (const uint32_t[]){ 1, 0 }, 2);
+	hit(t, 0, 3, 3, 11000);		/* a new second: moves */
+	assert_lru_is(t, (const uint32_t[]){ 0, 1 }, 2);
+	hit(t, 2, 1, 1, 11100);
+	hit(t, 3, 1, 1, 11200);		/* 4 of 8: still half */
+	hit(t, 2, 2, 2, 11300);
+	assert_lru_is(t, (const uint32_t[]){ 3, 2, 0, 1 }, 4);
+	hit(t, 4, 1, 1, 11400);		/* 5 of 8: past half */
+	hit(t, 2, 3, 3, 11500);		/* the same second, but moves */
+	assert_lru_is(t, (const uint32_t[]){ 2, 4, 3, 0, 1 }, 5);
+	tracker_free(t);
+}
 
-	hit(t, 1, 2, 2, 11000);		/* a new second: host 1 moves ahead of host 2 */
-	hit(t, 3, 1, 1, 11100);
-	a = src_addr(2);
-	assert_null(tracker_find(t, &a));
-	a = src_addr(1);
+/* A host that keeps sending is not pushed out by newcomers arriving in the
+ * same second: past half full, its every event moves it. */
+static void test_lru_keeps_active_host(void **state)
+{
+	struct tracker *t = tracker_new(4, 60, SEED, 0);
+	struct addr a;
+
+	(void)state;
+	hit(t, 0, 1, 1, 10000);		/* the bot */
+	hit(t, 1, 1, 1, 10100);
+	hit(t, 2, 1, 1, 10200);
+	hit(t, 3, 1, 1, 10300);		/* full */
+	hit(t, 0, 2, 2, 10500);		/* the bot again, the same second */
+	hit(t, 4, 1, 1, 10960);		/* a newcomer evicts host 1 */
+	a = src_addr(0);
 	assert_non_null(tracker_find(t, &a));
-	assert_int_equal(t->stats.evicted, 2);
+	assert_int_equal(tracker_find(t, &a)->total, 2);
+	a = src_addr(1);
+	assert_null(tracker_find(t, &a));
+	assert_int_equal(t->stats.evicted, 1);
 	tracker_free(t);
 }
 
@@ -999,7 +1064,8 @@ int main(void)
 		cmocka_unit_test(test_top),
 		cmocka_unit_test(test_top_random),
 		cmocka_unit_test(test_stress_lru),
-		cmocka_unit_test(test_lru_second_resolution),
+		cmocka_unit_test(test_lru_moves),
+		cmocka_unit_test(test_lru_keeps_active_host),
 		cmocka_unit_test(test_stress_churn),
 		cmocka_unit_test(test_batch_matches_one_by_one),
 		cmocka_unit_test(test_stale_guess_of_freed_slot),
