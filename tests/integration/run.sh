@@ -28,12 +28,15 @@ lab_up || { echo "integration: could not build the lab"; exit 1; }
 CONF=$LAB_DIR/nflogd.conf
 BOT=192.0.2.10
 
-# bot SRC [COUNT] [RATE] [extra synflood args...]: SYNs to 20 destinations.
+# bot SRC [COUNT] [RATE] [extra synflood args...]: SYNs to 20 destinations,
+# never closer than 1/RATE (-I): a sender descheduled on this shared machine
+# sends later, as a bot at RATE would, instead of catching up with a burst
+# that no rate limit makes.
 bot() {
 	local src=$1 count=${2:-60} rate=${3:-300}; shift 3 2>/dev/null || shift $#
 	local six=
 	case $src in *:*) six=-6; dst=2001:db8:ff::1 ;; *) dst=203.0.113.1 ;; esac
-	in_lan "$SYNFLOOD" $six -s "$src" -d "$dst" -D 20 -c "$count" -r "$rate" "$@" >/dev/null
+	in_lan "$SYNFLOOD" $six -s "$src" -d "$dst" -D 20 -c "$count" -r "$rate" -I "$@" >/dev/null
 	sleep 0.3	# let the last events and kernel batches land
 }
 logged() { grep -q -- "$1" "$LAB_DIR/daemon.log"; }
