@@ -169,7 +169,7 @@ static bool key_le(struct addr_key x, struct addr_key y)
 bool whitelist_covers_addr(const struct whitelist *wl, const struct addr *a)
 {
 	const struct addr_range *base = wl->ranges;
-	struct addr_key k = addr_key(a);
+	struct addr_key k;
 	size_t n = wl->nranges;
 
 	if (wl->nnets == 0)
@@ -182,6 +182,7 @@ bool whitelist_covers_addr(const struct whitelist *wl, const struct addr *a)
 	}
 	/* The last range starting at or below a, if any, is the only one that
 	 * may hold it: the ranges are sorted and do not overlap. */
+	k = addr_key(a);
 	while (n > 1) {
 		size_t half = n / 2;
 
@@ -194,7 +195,7 @@ bool whitelist_covers_addr(const struct whitelist *wl, const struct addr *a)
 bool whitelist_covers_mac(const struct whitelist *wl, const struct mac *m)
 {
 	const uint64_t *base = wl->mac_keys;
-	uint64_t k = mac_key(m);
+	uint64_t k;
 	size_t n = wl->nmacs;
 
 	if (wl->nmacs == 0)
@@ -205,6 +206,7 @@ bool whitelist_covers_mac(const struct whitelist *wl, const struct mac *m)
 				return true;
 		return false;
 	}
+	k = mac_key(m);
 	while (n > 1) {
 		size_t half = n / 2;
 
