@@ -146,8 +146,11 @@ int main(int argc, char **argv)
 				control_accept(&d.control, monotonic_ms());
 				break;
 			case CONTROL_TAG_CLIENT:
-				control_client_ready(&d.control, (int)slot, evs[i].events,
-						     daemon_command, &d);
+				/* NFLOG between requests and slices: no control
+				 * load holds up counting and blocking. */
+				if (control_client_ready(&d.control, (int)slot, evs[i].events,
+							 daemon_command, &d))
+					daemon_on_intake(&d);
 				break;
 			}
 		}

@@ -511,8 +511,10 @@ t_hostile_control_clients() {
 	# oversized request
 	s = conn(); s.sendall(b"x" * 5000)
 	r = s.recv(200); assert r.startswith(b"error request longer"), r
-	# garbage
+	# garbage (a NUL is refused as such)
 	s = conn(); s.sendall(b"\x00\xff\xfe garbage\n"); r = s.recv(200)
+	assert r.startswith(b"error request holds a NUL byte"), r
+	s = conn(); s.sendall(b"\xff\xfe garbage\n"); r = s.recv(200)
 	assert r.startswith(b"error unknown command"), r
 	# 200 concurrent clients, half-open and silent
 	idle = [conn() for _ in range(200)]
