@@ -266,14 +266,17 @@ static void answer(struct control *c, struct control_client *cl, size_t len, boo
 	reply_init(&cl->out);
 	if (!whole) {
 		reply_error(&cl->out, "request longer than %d bytes", PROTOCOL_REQUEST_MAX);
-	} else if (control_reply_bytes(c) >= CONTROL_REPLY_MEMORY) {
-		c->busy++;
-		reply_error(&cl->out, "busy: replies in progress hold %zu KiB, try again",
-			    control_reply_bytes(c) / 1024);
 	} else {
 		line = protocol_request_line(cl->req, len, &cl->out);
 		if (line)
 			fn(ctx, line, &cl->out);
+	}
+	/* Short replies are always given (status stays readable under load);
+	 * a long one only while the others leave room. */
+	if (cl->out.more && control_reply_bytes(c) - cl->out.cap >= CONTROL_REPLY_MEMORY) {
+		c->busy++;
+		reply_error(&cl->out, "busy: replies in progress hold %zu KiB, try again",
+			    (control_reply_bytes(c) - cl->out.cap) / 1024);
 	}
 	reply_finish(&cl->out);
 	cl->replying = true;

@@ -745,6 +745,7 @@ t_ctl_list_flood_keeps_blocking() {
 	bot $BOT 60 300
 	reached=$(wan_syns_from $BOT)
 	rss1=$(rss_kb "$DAEMON_PID")
+	local during; during=$(ctl --json status 2>&1)
 	sleep 1
 	rss2=$(rss_kb "$DAEMON_PID")
 	wait $flood
@@ -753,6 +754,8 @@ t_ctl_list_flood_keeps_blocking() {
 	echo "    daemon RSS ${rss0} kB before, ${rss1} / ${rss2} kB during; busy refusals $(json_get 'j["status"]["control_busy"]' <<<"$j")"
 	claim "the bot is blocked" is_blocked $BOT &&
 	claim "at most threshold+3 = 23 SYNs passed" [ "$reached" -le 23 ] &&
+	claim "status answered during the flood (short replies are never busy)" \
+		[ "$(json_get 'j["status"]["hosts_blocked"]' <<<"$during")" = 50001 ] &&
 	claim "the daemon grew by less than 24 MB" [ $((rss1 - rss0)) -lt 24576 ] && [ $((rss2 - rss0)) -lt 24576 ] &&
 	claim "replies past the memory cap refused as busy, and counted" \
 		[ "$(json_get 'j["status"]["control_busy"]' <<<"$j")" -ge 1 ] &&
