@@ -1,6 +1,7 @@
 /* daemon_command, the control socket's request handler, over arbitrary
  * requests: one input is up to MAX_REQUESTS lines, each handed over as
- * control.c does (newline cut, at most PROTOCOL_REQUEST_MAX bytes), against
+ * control.c does (newline cut, at most PROTOCOL_REQUEST_MAX bytes, then
+ * protocol_request_line: CR cut, control bytes refused), against
  * a daemon set up without the kernel.
  *
  * What stays out of the kernel, and how:
@@ -321,16 +322,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		/* control.c refuses a longer line before the handler sees it. */
 		if (len <= PROTOCOL_REQUEST_MAX) {
+			char *line;
+
 			memcpy(req, data + off, len);
-			req[len] = '\0';
-			if (!skipped(req)) {
-				pick_whitelist(req);
-				reply_init(&r);
-				daemon_command(&d, req, &r);
+			reply_init(&r);
+			line = protocol_request_line(req, len, &r);
+			if (line == NULL) {
 				reply_finish(&r);
 				check_reply(&r);
-				reply_free(&r);
+			} else if (!skipped(line)) {
+				pick_whitelist(line);
+				daemon_command(&d, line, &r);
+				reply_finish(&r);
+				check_reply(&r);
 			}
+			reply_free(&r);
 		}
 		off += len + 1;
 	}
