@@ -529,7 +529,7 @@ static void print_human(int argc, char **argv, const struct reply_view *v)
 		print_top(v);
 	else if (!strcmp(cmd, "show"))
 		print_show(v);
-	else if (!strcmp(cmd, "status"))
+	else if (!strcmp(cmd, "status") && v->n)
 		print_fields(&v->r[0]);
 	else if (!strcmp(cmd, "whitelist") && !strcmp(argv[1], "list"))
 		print_whitelist(v);
