@@ -272,8 +272,10 @@ static void answer(struct control *c, struct control_client *cl, size_t len, boo
 			fn(ctx, line, &cl->out);
 	}
 	/* Short replies are always given (status stays readable under load);
-	 * a long one only while the others leave room. */
-	if (cl->out.more && control_reply_bytes(c) - cl->out.cap >= CONTROL_REPLY_MEMORY) {
+	 * a long one (sliced, or past a slice: a big whitelist, top 1000) only
+	 * while the others leave room. */
+	if ((cl->out.more || cl->out.len > REPLY_SLICE_BYTES) &&
+	    control_reply_bytes(c) - cl->out.cap >= CONTROL_REPLY_MEMORY) {
 		c->busy++;
 		reply_error(&cl->out, "busy: replies in progress hold %zu KiB, try again",
 			    (control_reply_bytes(c) - cl->out.cap) / 1024);

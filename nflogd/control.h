@@ -12,8 +12,8 @@
 #define CONTROL_MAX_CLIENTS 256
 #define CONTROL_TIMEOUT_MS 5000		/* a client that neither asks nor reads */
 /* What the replies in progress may hold together: past it, a request for
- * a long (sliced) reply is answered "error busy". A long reply holds one
- * slice at a time; short ones are always answered. */
+ * a long reply (more than a slice) is answered "error busy". A sliced reply
+ * holds one slice at a time; short ones are always answered. */
 #define CONTROL_REPLY_MEMORY (4u << 20)
 
 struct control_client {
