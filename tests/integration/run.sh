@@ -845,6 +845,9 @@ t_ctl_output_escaped() {
 	printf '192.0.2.11\n\033]0;owned\007\302\233bad\n' >"$LAB_DIR/whitelist"
 	err=$(ctl reload 2>&1 >/dev/null)
 	echo "    reload: $err"
+	local check; check=$("$NFLOGD" -t -c "$CONF" 2>&1)
+	echo "    nflogd -t: $check"
+	claim "nflogd -t shows the bad line escaped" grep -q '\\x1b\]0;owned\\x07\\u009bbad' <<<"$check" &&
 	claim "the reload is refused" grep -q "reload refused" <<<"$err" &&
 	claim "its message reaches the terminal without controls" \
 		not env LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f\x9b]' <<<"$err" &&
