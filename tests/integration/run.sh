@@ -775,7 +775,20 @@ t_ctl_list_all_rows() {
 	sed -n '2p;$p' <<<"$out" | sed 's/^/    | /'
 	claim "all 1500 rows" [ "$rows" = 1500 ] &&
 	claim "oldest first" bash -c 'tail -n +2 | awk "{ print \$4, \$5 }" | sort -c' <<<"$out" &&
-	claim "--json has all 1500 too" [ "$(ctl --json list | json_get 'len(j["blocked"])')" = 1500 ]
+	claim "--json has all 1500 too" [ "$(ctl --json list | json_get 'len(j["blocked"])')" = 1500 ] || return 1
+	# Every record type, not the first 16: a stand-in server with 20 kinds.
+	ip netns exec "$GW" /usr/bin/python3 - "$LAB_DIR/kinds.sock" <<-'PY' &
+	import socket, sys
+	srv = socket.socket(socket.AF_UNIX); srv.bind(sys.argv[1]); srv.listen(1)
+	c, _ = srv.accept(); c.recv(100)
+	c.sendall(b"ok\n" + b"".join(b"type=kind%d\t#n=%d\n" % (i, i) for i in range(20)) + b"end\n"); c.close()
+	PY
+	local srv=$! kinds
+	for _ in $(seq 50); do [ -S "$LAB_DIR/kinds.sock" ] && break; sleep 0.05; done
+	kinds=$("$NFLOGCTL" -s "$LAB_DIR/kinds.sock" --json list | json_get 'sum(1 for k in j if k.startswith("kind"))')
+	wait $srv
+	echo "    a reply with 20 record types: --json shows $kinds"
+	claim "--json shows all 20 record types" [ "$kinds" = 20 ]
 }
 
 # Requests ending in CRLF or in a shutdown, NUL refused, a reply to a slow
