@@ -690,25 +690,6 @@ t_daemon_expires_without_set_timeouts() {
 	claim "said why" logged "set_timeouts = no"
 }
 
-t_systemd_notify_ready() {
-	# Type=notify: READY=1 arrives only once the table is in the kernel.
-	write_conf "$CONF"
-	python3 - "$LAB_DIR/notify.sock" "$GW" >"$LAB_DIR/notify.out" <<-'PY' &
-	import socket, subprocess, sys
-	s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1]); s.settimeout(5)
-	msg = s.recv(100).decode()
-	ok = subprocess.run(["ip", "netns", "exec", sys.argv[2], "nft", "list", "table", "inet", "nflogd"],
-	                    capture_output=True).returncode == 0
-	print(msg, "table-present" if ok else "table-missing")
-	PY
-	local listener=$!
-	for _ in $(seq 50); do [ -S "$LAB_DIR/notify.sock" ] && break; sleep 0.05; done
-	NOTIFY_SOCKET=$LAB_DIR/notify.sock daemon_start "$CONF" || return 1
-	wait $listener
-	echo "    notify socket got: $(cat "$LAB_DIR/notify.out")"
-	claim "READY=1 with the table already there" grep -qx "READY=1 table-present" "$LAB_DIR/notify.out"
-}
-
 # --- control plane under load, hostile output, protocol edges ---
 
 # ctl_state_blocks FILE N: a state file with N timed blocks, 198.18.0.1 on.
@@ -897,6 +878,25 @@ t_socket_group_checked() {
 	claim "with the same line" grep -q "$CONF:5: socket_group: no such group" "$LAB_DIR/daemon.log"
 }
 
+t_systemd_notify_ready() {
+	# Type=notify: READY=1 arrives only once the table is in the kernel.
+	write_conf "$CONF"
+	python3 - "$LAB_DIR/notify.sock" "$GW" >"$LAB_DIR/notify.out" <<-'PY' &
+	import socket, subprocess, sys
+	s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1]); s.settimeout(5)
+	msg = s.recv(100).decode()
+	ok = subprocess.run(["ip", "netns", "exec", sys.argv[2], "nft", "list", "table", "inet", "nflogd"],
+	                    capture_output=True).returncode == 0
+	print(msg, "table-present" if ok else "table-missing")
+	PY
+	local listener=$!
+	for _ in $(seq 50); do [ -S "$LAB_DIR/notify.sock" ] && break; sleep 0.05; done
+	NOTIFY_SOCKET=$LAB_DIR/notify.sock daemon_start "$CONF" || return 1
+	wait $listener
+	echo "    notify socket got: $(cat "$LAB_DIR/notify.out")"
+	claim "READY=1 with the table already there" grep -qx "READY=1 table-present" "$LAB_DIR/notify.out"
+}
+
 ALL="t_normal_host_not_blocked t_spam_bot_blocked t_spam_bot_fast_blocked
      t_whitelisted_bot_not_blocked t_whitelisted_mac_not_blocked t_ipv6_bot_blocked
      t_block_expires_on_time t_repeat_offence_doubles t_dry_run_blocks_nothing
@@ -907,10 +907,10 @@ ALL="t_normal_host_not_blocked t_spam_bot_blocked t_spam_bot_fast_blocked
      t_ctl_corrupt_state_moved_aside t_on_block_program
      t_table_restored_after_flush t_overrun_counted_exactly t_hostile_control_clients
      t_least_privilege t_spoofed_flood_bounded t_max_blocked_cap
-     t_daemon_expires_without_set_timeouts t_systemd_notify_ready t_cap_release_in_one_wakeup
-     t_block_storm t_flush_during_storm
      t_ctl_list_flood_keeps_blocking t_ctl_list_all_rows t_ctl_protocol_edges
-     t_ctl_output_escaped t_on_block_fds_closed t_socket_group_checked"
+     t_ctl_output_escaped t_on_block_fds_closed t_socket_group_checked
+     t_daemon_expires_without_set_timeouts t_systemd_notify_ready t_cap_release_in_one_wakeup
+     t_block_storm t_flush_during_storm"
 
 passed=0; failed=0
 for t in ${*:-$ALL}; do
