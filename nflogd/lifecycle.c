@@ -1,5 +1,7 @@
 /* The daemon's life: start, reload, persistence of blocks, stop. */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,13 +97,18 @@ static int load_settings(const char *config_path, struct config *cfg, struct whi
 
 /* --- persistence: wall-clock times in the file, monotonic in memory --- */
 
+/* The state file's times are range-checked (state.h), so none of this
+ * overflows; an instant before the daemon's clock began is its first. */
 static uint64_t mono_of(const struct nflogd *d, int64_t wall)
 {
 	int64_t now_wall = daemon_wall(d, d->now_ms);
-	int64_t ago_ms = (now_wall - wall) * 1000;
+	int64_t ago_ms;
 
-	if (wall == 0)
+	if (wall <= 0)
 		return 0;
+	if (wall > STATE_TIME_MAX)
+		wall = STATE_TIME_MAX;
+	ago_ms = (now_wall - wall) * 1000;
 	if (ago_ms < 0)			/* in the future: an expiry */
 		return d->now_ms + (uint64_t)-ago_ms;
 	return (uint64_t)ago_ms < d->now_ms ? d->now_ms - (uint64_t)ago_ms : 1;
@@ -153,19 +160,60 @@ void daemon_save_state(struct nflogd *d)
 	free(v);
 }
 
+#define STATE_BAD_LOGGED 10	/* bad lines named in the log; the rest counted */
+
+/* Bad lines of the state file go to STATE.bad, each after a comment naming
+ * it, so nothing is lost and the file itself is rewritten clean. */
+struct set_aside {
+	char path[PATH_MAX];
+	int fd;
+	unsigned lines;
+};
+
+static void set_aside_line(void *ctx, unsigned line, const char *msg, const char *text,
+			   size_t len)
+{
+	struct set_aside *a = ctx;
+
+	(void)line;
+	if (a->fd < 0 && a->lines == 0)
+		a->fd = open(a->path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (a->fd >= 0 && (dprintf(a->fd, "# %s\n", msg) < 0 || write(a->fd, text, len) < 0 ||
+			   write(a->fd, "\n", 1) < 0)) {
+		close(a->fd);
+		a->fd = -1;
+	}
+	if (a->lines++ < STATE_BAD_LOGGED)
+		log_warnx("state: %s; line set aside%s%s", msg, a->fd >= 0 ? " in " : " (lost: ",
+			  a->fd >= 0 ? a->path : "cannot write the .bad file)");
+}
+
 static void restore_state(struct nflogd *d)
 {
 	struct state_entry *v = NULL;
-	char err[STATE_ERR_MAX], aside[512];
+	struct set_aside bad = { .fd = -1 };
+	char err[STATE_ERR_MAX], aside[PATH_MAX];
 	size_t n = 0, blocks = 0;
+	int nbad;
 
-	if (state_load(d->cfg.state_file, &v, &n, err) < 0) {
-		if (state_move_aside(d->cfg.state_file, aside, sizeof(aside)) == 0)
+	snprintf(bad.path, sizeof(bad.path), "%s.bad", d->cfg.state_file);
+	nbad = state_load(d->cfg.state_file, &v, &n, set_aside_line, &bad, err);
+	if (bad.fd >= 0)
+		close(bad.fd);
+	if (nbad < 0) {
+		const char *tag = strstr(err, "refused") ? "refused" : "corrupt";
+
+		if (state_move_aside(d->cfg.state_file, tag, aside, sizeof(aside)) == 0)
 			log_warnx("state: %s; moved it aside to %s, starting without blocks", err,
 				  aside);
 		else
 			log_warnx("state: %s; starting without blocks", err);
 		return;
+	}
+	if (nbad > 0) {
+		log_warnx("state: %d bad lines of %s set aside in %s, the other %zu kept", nbad,
+			  d->cfg.state_file, bad.path, n);
+		d->state_dirty = true;	/* rewritten without them */
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct offender saved = {
