@@ -8,6 +8,7 @@
 
 #include <libmnl/libmnl.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
 #include <libnftnl/chain.h>
@@ -642,7 +643,8 @@ int nft_elems_parse(const struct nlmsghdr *nlh, struct nft_elem_list *out)
 	struct nftnl_set_elem *e;
 	int rc = -1;
 
-	if (s == NULL || nftnl_set_elems_nlmsg_parse(nlh, s) < 0 ||
+	if (nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(struct nfgenmsg) || s == NULL ||
+	    nftnl_set_elems_nlmsg_parse(nlh, s) < 0 ||
 	    (it = nftnl_set_elems_iter_create(s)) == NULL)
 		goto out;
 	rc = 0;
