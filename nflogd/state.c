@@ -226,7 +226,8 @@ static int read_line(struct parser *p, char *buf, size_t size, size_t *len, cons
 	bool nul = false;
 	int c;
 
-	while ((c = getc(p->f)) != EOF && c != '\n') {
+	/* The stream is ours alone: no lock taken per byte. */
+	while ((c = getc_unlocked(p->f)) != EOF && c != '\n') {
 		nul |= c == '\0';
 		if (n < size - 1)
 			buf[n++] = (char)c;
