@@ -658,7 +658,8 @@ t_max_blocked_cap() {
 	claim "three blocked" [ "$(ctl --json list | json_get 'len(j["blocked"])')" = 3 ] &&
 	claim "the newest offender is blocked" is_blocked 192.0.2.30 &&
 	claim "the one nearest its end made room" not is_blocked 192.0.2.10 &&
-	claim "logged" logged "unblock 192.0.2.10 (max_blocked 3 reached" || return 1
+	claim "logged" logged "unblock 192.0.2.10 (max_blocked 3 reached" &&
+	claim "counted in status" [ "$(status_of released_early_cap)" = 1 ] || return 1
 	ctl block 192.0.2.40 0 >/dev/null; ctl block 192.0.2.20 0 >/dev/null; ctl block 192.0.2.30 0 >/dev/null
 	bot 192.0.2.11 5 1000 -b 20000
 	claim "with only permanent blocks, a new one is refused and logged" logged "cannot block 192.0.2.11: max_blocked 3 reached"
