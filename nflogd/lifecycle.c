@@ -352,7 +352,9 @@ static void adopt_kernel_blocks(struct nflogd *d)
 		struct addr host = addr_of_key(e);
 		const struct offender *o = policy_find(d->policy, &host);
 
-		if ((o && o->blocked) || daemon_whitelisted(d, &host, NULL) ||
+		const struct mac *mac = o && o->has_mac ? &o->mac : NULL;
+
+		if ((o && o->blocked) || daemon_whitelisted(d, &host, mac) ||
 		    (e->timeout_ms && e->expires_ms < DAEMON_EXPIRY_MARGIN_MS))
 			continue;
 		adopt_block(d, e, &host);
@@ -465,8 +467,8 @@ static bool table_whole(struct nflogd *d)
 	       rules == d->nft.rules_installed;
 }
 
-/* A whitelist set as the whitelist makes it? 1 yes, 0 no (why in how), -1
- * cannot tell. */
+/* A whitelist set exactly as the whitelist makes it? 1 yes, 0 no (why in
+ * how), -1 cannot tell. */
 static int whitelist_set_whole(struct nflogd *d, enum nft_set_id id, const char *name,
 			       char *how, size_t howlen)
 {
@@ -481,10 +483,13 @@ static int whitelist_set_whole(struct nflogd *d, enum nft_set_id id, const char 
 	} else if (rc == 0) {
 		nft_elems_sort(&have);
 		missing = nft_elems_missing(&want, &have);
-		rc = missing == 0;
+		rc = missing == 0 && have.n == want.n;
 		if (missing)
 			snprintf(how, howlen, ", %zu of the %zu elements of %s were gone", missing,
 				 want.n, name);
+		else if (!rc)	/* one added by hand lets a host through unseen */
+			snprintf(how, howlen, ", %s held %zu elements the whitelist does not", name,
+				 have.n - want.n);
 	}
 	nft_elem_list_free(&want);
 	nft_elem_list_free(&have);

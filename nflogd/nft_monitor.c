@@ -85,6 +85,13 @@ static bool removes_part(uint16_t type)
 	}
 }
 
+/* Elements added by hand matter too: one in a whitelist set lets a host
+ * through that the daemon counts and "blocks". */
+static bool changes_elements(uint16_t type)
+{
+	return type == NFT_MSG_DELSETELEM || type == NFT_MSG_NEWSETELEM;
+}
+
 /* Every one of these messages names its table in attribute 1
  * (NFTA_TABLE_NAME, NFTA_CHAIN_TABLE, NFTA_RULE_TABLE, NFTA_SET_TABLE). */
 static bool names_table(const struct nlmsghdr *nlh, const char *table)
@@ -114,7 +121,7 @@ enum monitor_verdict nft_monitor_classify(const void *buf, size_t len, const cha
 		if (removes_part(NFNL_MSG_TYPE(nlh->nlmsg_type)) && names_table(nlh, table))
 			return MONITOR_HIT;
 		/* NFTA_SET_ELEM_LIST_TABLE is attribute 1 too. */
-		if (NFNL_MSG_TYPE(nlh->nlmsg_type) == NFT_MSG_DELSETELEM && nlh->nlmsg_pid != 0 &&
+		if (changes_elements(NFNL_MSG_TYPE(nlh->nlmsg_type)) && nlh->nlmsg_pid != 0 &&
 		    names_table(nlh, table))
 			v = MONITOR_ELEMENTS;
 	}

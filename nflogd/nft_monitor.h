@@ -27,7 +27,7 @@ int nft_monitor_resume(struct nft_monitor *m);
 
 enum monitor_verdict {
 	MONITOR_QUIET,		/* nothing touched our table */
-	MONITOR_ELEMENTS,	/* someone deleted elements of its sets */
+	MONITOR_ELEMENTS,	/* someone changed elements of its sets */
 	MONITOR_HIT,		/* someone removed part of it */
 	MONITOR_UNSURE,		/* notifications were lost: check the kernel */
 };
@@ -36,8 +36,8 @@ enum monitor_verdict {
  * (a table, chain, rule or set deletion) on behalf of anyone but our_portid? */
 bool nft_monitor_hits(const void *buf, size_t len, const char *table, uint32_t our_portid);
 /* Pure: the same datagram's worst news for table: MONITOR_HIT as above,
- * MONITOR_ELEMENTS for element deletions (a set flushed, an element
- * deleted by hand) by anyone but our_portid and the kernel itself (portid
+ * MONITOR_ELEMENTS for element changes (a set flushed, an element deleted
+ * or added by hand) by anyone but our_portid and the kernel itself (portid
  * 0: its own expiries, should it report them), else MONITOR_QUIET. */
 enum monitor_verdict nft_monitor_classify(const void *buf, size_t len, const char *table,
 					  uint32_t our_portid);

@@ -756,7 +756,15 @@ t_flushed_set_restored() {
 	echo "    nft flush set allow4: whitelist back after ${ms:-never} ms"
 	claim "whitelist back within 1 s" [ -n "$ms" ] &&
 	claim "logged" logged "restored (2 blocks, 1 whitelist entries), 2 of the 2 elements of allow4 were gone" &&
-	claim "blocks kept through the rebuild" is_blocked $BOT
+	claim "blocks kept through the rebuild" is_blocked $BOT || return 1
+
+	# A whitelist entry slipped in by hand would let a "blocked" host through.
+	in_gw nft add element inet nflogd allow4 '{ 192.0.2.30 }'
+	ms=$(until_true 40 not allowed4 192.0.2.30)
+	echo "    an element added to allow4 by hand: gone after ${ms:-never} ms"
+	claim "gone within 1 s" [ -n "$ms" ] &&
+	claim "logged" logged "allow4 held 2 elements the whitelist does not" &&
+	claim "the whitelist itself kept" allowed4 192.0.2.11
 }
 
 # A block the daemon let expire is no tampering: nothing is put back.

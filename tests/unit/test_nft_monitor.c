@@ -56,6 +56,17 @@ static void add_element_delete(struct notes *n, const char *table, uint32_t pid)
 	add_batch(n, &b, pid);
 }
 
+static void add_element_add(struct notes *n, const char *table, uint32_t pid)
+{
+	struct nft_batch b;
+	struct nft_block_elem e = { .timeout_ms = 0 };
+
+	assert_int_equal(addr_parse("192.0.2.11", &e.addr), 0);
+	nft_batch_init(&b, 1);
+	nft_batch_put_blocks(&b, table, true, false, &e, 1);
+	add_batch(n, &b, pid);
+}
+
 static void add_table_delete(struct notes *n, const char *table, uint32_t pid)
 {
 	struct nft_batch b;
@@ -88,7 +99,18 @@ static void test_element_deletes(void **state)
 	add_element_delete(&n, "other", THEIRS);
 	assert_int_equal(classify(&n), MONITOR_QUIET);
 
+	/* An element added by someone else: news too (a whitelist entry
+	 * slipped in by hand); our own adds are not. */
+	memset(&n, 0, sizeof(n));
+	add_element_add(&n, "nflogd", OURS);
+	add_element_add(&n, "nflogd", 0);
+	assert_int_equal(classify(&n), MONITOR_QUIET);
+	add_element_add(&n, "nflogd", THEIRS);
+	assert_int_equal(classify(&n), MONITOR_ELEMENTS);
+
 	/* Among others, one foreign deletion is enough. */
+	memset(&n, 0, sizeof(n));
+	add_element_delete(&n, "nflogd", OURS);
 	add_element_delete(&n, "nflogd", THEIRS);
 	add_element_delete(&n, "nflogd", OURS);
 	assert_int_equal(classify(&n), MONITOR_ELEMENTS);
