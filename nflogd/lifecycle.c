@@ -176,8 +176,10 @@ static void set_aside_line(void *ctx, unsigned line, const char *msg, const char
 	struct set_aside *a = ctx;
 
 	(void)line;
+	/* Not blocking: a FIFO put there must not hang the start either. */
 	if (a->fd < 0 && a->lines == 0)
-		a->fd = open(a->path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		a->fd = open(a->path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
+				      O_CLOEXEC, 0600);
 	if (a->fd >= 0 && (dprintf(a->fd, "# %s\n", msg) < 0 || write(a->fd, text, len) < 0 ||
 			   write(a->fd, "\n", 1) < 0)) {
 		close(a->fd);
