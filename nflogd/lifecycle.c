@@ -203,7 +203,7 @@ static void restore_state(struct nflogd *d)
 	if (bad.fd >= 0)
 		close(bad.fd);
 	if (nbad < 0) {
-		const char *tag = strstr(err, "refused") ? "refused" : "corrupt";
+		const char *tag = nbad == STATE_REFUSED ? "refused" : "corrupt";
 
 		if (state_move_aside(d->cfg.state_file, tag, aside, sizeof(aside)) == 0)
 			log_warnx("state: %s; moved it aside to %s, starting without blocks", err,

@@ -513,16 +513,16 @@ static int check_trust(int fd, const char *path, char *err)
 	const char *why;
 
 	if (fstat(fd, &st) < 0)
-		return fail(err, "%s: %s", path, strerror(errno));
+		return fail(err, "%s: %s: refused", path, strerror(errno));
 	if (!S_ISREG(st.st_mode))
 		return fail(err, "%s: not a regular file: refused", path);
 	if ((why = untrusted(&st)) != NULL)
 		return fail(err, "%s: %s (uid %u, mode %04o): refused; it must be the daemon's alone",
 			    path, why, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
 	if (dir_of(path, dir, sizeof(dir)) < 0)
-		return fail(err, "%s: path too long", path);
+		return fail(err, "%s: path too long: refused", path);
 	if (stat(dir, &dst) < 0)
-		return fail(err, "%s: %s", dir, strerror(errno));
+		return fail(err, "%s: its directory %s: %s: refused", path, dir, strerror(errno));
 	if ((why = untrusted(&dst)) != NULL)
 		return fail(err, "%s: its directory %s is %s (uid %u, mode %04o): refused", path,
 			    dir, why, (unsigned)dst.st_uid, (unsigned)(dst.st_mode & 07777));
@@ -542,13 +542,15 @@ int state_load(const char *path, struct state_entry **out, size_t *n,
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0;
-		if (errno == ELOOP)
-			return fail(err, "%s: a symbolic link: refused", path);
+		if (errno == ELOOP) {
+			fail(err, "%s: a symbolic link: refused", path);
+			return STATE_REFUSED;
+		}
 		return fail(err, "%s: %s", path, strerror(errno));
 	}
 	if (check_trust(fd, path, err) < 0) {
 		close(fd);
-		return -1;
+		return STATE_REFUSED;
 	}
 	f = fdopen(fd, "r");
 	if (f == NULL) {

@@ -66,9 +66,11 @@ int state_parse(FILE *f, const char *name, struct state_entry **out, size_t *n,
 
 /* Load PATH as state_parse; a missing file is 0 entries, not an error. It
  * is opened without following a symbolic link and without blocking, and
- * refused (-1) unless it is a regular file owned by us, in a directory
- * owned by us, neither writable by group or others: whoever can write it
- * could forge blocks (of the mail server, say) or hang the start. */
+ * refused (STATE_REFUSED, err saying why) unless it is a regular file owned
+ * by us, in a directory owned by us, neither writable by group or others:
+ * whoever can write it could forge blocks (of the mail server, say) or hang
+ * the start. */
+#define STATE_REFUSED (-2)
 int state_load(const char *path, struct state_entry **out, size_t *n,
 	       state_bad_line_fn *bad, void *ctx, char err[STATE_ERR_MAX]);
 

@@ -578,7 +578,7 @@ static void test_load_corrupt_names_file(void **state)
 	assert_int_equal(unlink(path), 0);
 	assert_int_equal(mkdir(path, 0700), 0);
 	memset(err, 0, sizeof(err));
-	assert_int_equal(state_load(path, &got, &n, NULL, NULL, err), -1);
+	assert_int_equal(state_load(path, &got, &n, NULL, NULL, err), STATE_REFUSED);
 	assert_non_null(strstr(err, path));
 	assert_null(got);
 }
@@ -900,7 +900,7 @@ static void test_load_refuses_fifo(void **state)
 	snprintf(path, sizeof(path), "%s/state", dir);
 	assert_int_equal(mkfifo(path, 0600), 0);
 	alarm(5);	/* a hang fails the test rather than stall the suite */
-	assert_int_equal(state_load(path, &v, &n, NULL, NULL, err), -1);
+	assert_int_equal(state_load(path, &v, &n, NULL, NULL, err), STATE_REFUSED);
 	alarm(0);
 	assert_non_null(strstr(err, path));
 	assert_non_null(strstr(err, "not a regular file"));
@@ -914,7 +914,7 @@ static void expect_refused(const char *path, const char *needle)
 	struct state_entry *v = NULL;
 	size_t n = 99;
 
-	if (state_load(path, &v, &n, NULL, NULL, err) != -1)
+	if (state_load(path, &v, &n, NULL, NULL, err) != STATE_REFUSED)
 		fail_msg("%s loaded; want it refused (%s)", path, needle);
 	if (strstr(err, needle) == NULL || strstr(err, "refused") == NULL)
 		fail_msg("error \"%s\" does not say \"%s\" and refused", err, needle);
