@@ -791,13 +791,17 @@ t_kill9_right_after_block() {
 	write_conf "$CONF" block_time=10m state_file="$LAB_DIR/notadir/state"
 	daemon_start "$CONF" || return 1
 	bot $BOT 30 1000
+	ctl block 192.0.2.30 2h >/dev/null
+	ctl block 192.0.2.40 0 >/dev/null
 	kill -9 "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null; DAEMON_PID=
 	claim "the crash left the block in the kernel" is_blocked $BOT || return 1
 	daemon_start "$CONF" || return 1
 	local j; j=$(ctl --json list)
 	echo "    after restart: $(ctl list | tail -n +2 | tr -s ' ' | paste -sd';')"
-	claim "the block is back in the daemon" [ "$(json_get '[b["addr"] for b in j["blocked"]]' <<<"$j")" = "['$BOT']" ] &&
-	claim "as offence 1, its time left" [ "$(json_get '[(b["offence"], b["expires_in"] <= 600) for b in j["blocked"]][0]' <<<"$j")" = "(1, True)" ] &&
+	claim "the blocks are back in the daemon" [ "$(json_get 'sorted(b["addr"] for b in j["blocked"])' <<<"$j")" = "['$BOT', '192.0.2.30', '192.0.2.40']" ] &&
+	claim "the bot's as offence 1, its time left" [ "$(json_get '[(b["offence"], b["reason"], b["expires_in"] <= 600) for b in j["blocked"] if b["addr"] == "'$BOT'"][0]' <<<"$j")" = "(1, 'auto', True)" ] &&
+	claim "the 2h one by hand, its time left" [ "$(json_get '[(b["reason"], 7000 < b["expires_in"] <= 7200) for b in j["blocked"] if b["addr"] == "192.0.2.30"][0]' <<<"$j")" = "('manual', True)" ] &&
+	claim "the permanent one by hand, still permanent" [ "$(json_get '[(b["reason"], b.get("expires")) for b in j["blocked"] if b["addr"] == "192.0.2.40"][0]' <<<"$j")" = "('manual', 'never')" ] &&
 	claim "and in the kernel" is_blocked $BOT &&
 	claim "logged" logged "block $BOT (auto, offence 1) found only in the kernel" || return 1
 	claim "unblock works" ctl unblock $BOT >/dev/null &&
