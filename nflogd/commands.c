@@ -95,8 +95,10 @@ static void cmd_status(struct nflogd *d, char **w, int n, struct reply *r)
 	reply_num(r, "blocks", (int64_t)d->stats.blocks);
 	reply_num(r, "unblocks", (int64_t)d->stats.unblocks);
 	reply_num(r, "block_refused", (int64_t)d->stats.block_refused);
+	reply_num(r, "released_early_cap", (int64_t)d->policy->released_early);
 	reply_num(r, "kernel_errors", (int64_t)d->stats.kernel_errors);
 	reply_num(r, "table_restores", (int64_t)d->stats.table_restores);
+	reply_num(r, "elements_restored", (int64_t)d->stats.elements_restored);
 	reply_num(r, "block_latency_samples", lat.n);
 	reply_num(r, "block_latency_p50_us", lat.p50);
 	reply_num(r, "block_latency_p99_us", lat.p99);

@@ -52,6 +52,7 @@ struct event_stats {
 	uint64_t hooks_run, hooks_skipped;
 	uint64_t state_saves, state_errors;
 	uint64_t table_restores;
+	uint64_t elements_restored;	/* set elements someone deleted, put back */
 };
 
 struct nflogd {

@@ -16,6 +16,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netlink.h>
 #include <libnftnl/rule.h>
+#include <libnftnl/set.h>
 #include <libnftnl/table.h>
 
 #define ACK_WAIT_MS 1000	/* the kernel answers within the send; this is a safety net */
@@ -329,4 +330,48 @@ int nft_count_rules(struct nft *n, const char *table, uint32_t *count)
 		ret = mnl_cb_run(buf, (size_t)len, seq, n->portid, on_rule, count);
 	} while (ret > 0);
 	return ret < 0 ? -1 : 0;
+}
+
+struct elems_dump {
+	struct nft_elem_list *out;
+	bool failed;
+};
+
+static int on_elems(const struct nlmsghdr *nlh, void *data)
+{
+	struct elems_dump *d = data;
+
+	if ((nlh->nlmsg_type & 0xff) == NFT_MSG_NEWSETELEM && nft_elems_parse(nlh, d->out) < 0)
+		d->failed = true;
+	return MNL_CB_OK;
+}
+
+int nft_set_elems(struct nft *n, const char *table, const char *set, struct nft_elem_list *out)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE * 8];
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct elems_dump d = { out, false };
+	uint32_t seq = n->seq++;
+	struct nlmsghdr *nlh;
+	int ret;
+
+	if (s == NULL)
+		return -1;
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_INET, NLM_F_DUMP, seq);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, table);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, set);
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	if (mnl_socket_sendto(n->nl, nlh, nlh->nlmsg_len) < 0)
+		return -1;
+	do {
+		ssize_t len = mnl_socket_recvfrom(n->nl, buf, sizeof(buf));
+
+		if (len < 0)
+			return -1;
+		ret = mnl_cb_run(buf, (size_t)len, seq, n->portid, on_elems, &d);
+	} while (ret > 0);
+	if (ret < 0)
+		return errno == ENOENT ? 1 : -1;
+	return d.failed ? -1 : 0;
 }

@@ -48,4 +48,9 @@ int nft_generation(struct nft *n, uint32_t *gen);
 /* The rules in the table (0 if it is gone). 0, or -1. */
 int nft_count_rules(struct nft *n, const char *table, uint32_t *count);
 
+/* Every element of table's set, appended to out (with the time left of
+ * each timeout). 0; 1 when the table or set does not exist; -1 when the
+ * kernel's answer could not be read (out may hold part of it). */
+int nft_set_elems(struct nft *n, const char *table, const char *set, struct nft_elem_list *out);
+
 #endif

@@ -410,7 +410,10 @@ t_ctl_corrupt_state_moved_aside() {
 	daemon_start "$CONF" || return 1
 	claim "daemon started anyway" kill -0 "$DAEMON_PID" &&
 	claim "logged, moved aside" logged "moved it aside to $LAB_DIR/state.corrupt-" &&
-	claim "the corrupt file kept" bash -c "ls '$LAB_DIR'/state.corrupt-* >/dev/null"
+	claim "the corrupt file kept" bash -c "ls '$LAB_DIR'/state.corrupt-* >/dev/null" &&
+	# Not a state file at all (its first line) goes whole; a bad line of a
+	# state file goes alone (t_state_bad_lines_set_aside).
+	claim "no line set aside" not [ -e "$LAB_DIR/state.bad" ]
 }
 
 t_on_block_program() {
@@ -655,7 +658,8 @@ t_max_blocked_cap() {
 	claim "three blocked" [ "$(ctl --json list | json_get 'len(j["blocked"])')" = 3 ] &&
 	claim "the newest offender is blocked" is_blocked 192.0.2.30 &&
 	claim "the one nearest its end made room" not is_blocked 192.0.2.10 &&
-	claim "logged" logged "unblock 192.0.2.10 (max_blocked 3 reached" || return 1
+	claim "logged" logged "unblock 192.0.2.10 (max_blocked 3 reached" &&
+	claim "counted in status" [ "$(status_of released_early_cap)" = 1 ] || return 1
 	ctl block 192.0.2.40 0 >/dev/null; ctl block 192.0.2.20 0 >/dev/null; ctl block 192.0.2.30 0 >/dev/null
 	bot 192.0.2.11 5 1000 -b 20000
 	claim "with only permanent blocks, a new one is refused and logged" logged "cannot block 192.0.2.11: max_blocked 3 reached"
@@ -707,6 +711,169 @@ t_systemd_notify_ready() {
 	claim "READY=1 with the table already there" grep -qx "READY=1 table-present" "$LAB_DIR/notify.out"
 }
 
+# --- the kernel's sets and the state file (issue 12: items 5, 8, 11) ---
+
+# until_true TRIES CMD...: CMD every 25 ms until it holds; prints the ms taken.
+until_true() {
+	local tries=$1 t0; shift
+	t0=$(date +%s%N)
+	for _ in $(seq "$tries"); do
+		"$@" && { echo $(( ($(date +%s%N) - t0) / 1000000 )); return 0; }
+		sleep 0.025
+	done
+	return 1
+}
+status_of() { ctl --json status | json_get "j['status']['$1']"; }
+allowed4() { in_gw nft list set inet nflogd allow4 2>/dev/null | grep -q -- "$1"; }
+
+t_flushed_set_restored() {
+	echo "192.0.2.11  # mail" >"$LAB_DIR/whitelist"
+	write_conf "$CONF"
+	daemon_start "$CONF" || return 1
+	bot $BOT 30 1000
+	ctl block 192.0.2.30 1h >/dev/null
+	claim "blocked before" is_blocked $BOT || return 1
+	local ms
+	in_gw nft flush set inet nflogd blocked4
+	ms=$(until_true 40 eval 'is_blocked $BOT && is_blocked 192.0.2.30')
+	echo "    nft flush set blocked4: both blocks back after ${ms:-never} ms"
+	claim "both back within 1 s" [ -n "$ms" ] &&
+	claim "logged" logged "table inet nflogd: restored 2 elements of blocked4" &&
+	claim "counted" [ "$(status_of elements_restored)" = 2 ] &&
+	claim "table_restores rose" [ "$(status_of table_restores)" -ge 1 ] || return 1
+	wan_counters_reset
+	bot $BOT 5 100 -b 40000
+	claim "the restored block holds: no SYN reached the WAN" [ "$(wan_syns_from $BOT)" = 0 ] || return 1
+
+	in_gw nft delete element inet nflogd blocked4 '{ 192.0.2.30 }'
+	ms=$(until_true 40 is_blocked 192.0.2.30)
+	echo "    one element deleted by hand: back after ${ms:-never} ms"
+	claim "back within 1 s" [ -n "$ms" ] &&
+	claim "logged" logged "table inet nflogd: restored 1 elements of blocked4" || return 1
+
+	in_gw nft flush set inet nflogd allow4
+	ms=$(until_true 40 allowed4 192.0.2.11)
+	echo "    nft flush set allow4: whitelist back after ${ms:-never} ms"
+	claim "whitelist back within 1 s" [ -n "$ms" ] &&
+	claim "logged" logged "restored (2 blocks, 1 whitelist entries), 2 of the 2 elements of allow4 were gone" &&
+	claim "blocks kept through the rebuild" is_blocked $BOT || return 1
+
+	# A whitelist entry slipped in by hand would let a "blocked" host through.
+	in_gw nft add element inet nflogd allow4 '{ 192.0.2.30 }'
+	ms=$(until_true 40 not allowed4 192.0.2.30)
+	echo "    an element added to allow4 by hand: gone after ${ms:-never} ms"
+	claim "gone within 1 s" [ -n "$ms" ] &&
+	claim "logged" logged "allow4 held 2 elements the whitelist does not" &&
+	claim "the whitelist itself kept" allowed4 192.0.2.11
+}
+
+# A block the daemon let expire is no tampering: nothing is put back.
+t_expired_block_not_restored() {
+	write_conf "$CONF" block_time=2s block_time_max=1m
+	daemon_start "$CONF" || return 1
+	bot $BOT 30 1000
+	claim "blocked" is_blocked $BOT || return 1
+	ctl block 192.0.2.30 1h >/dev/null
+	sleep 2.5
+	in_gw nft delete element inet nflogd blocked4 '{ 192.0.2.30 }'	# a notification to look
+	until_true 40 is_blocked 192.0.2.30 >/dev/null
+	claim "the expired block stays gone" not is_blocked $BOT &&
+	claim "only the deleted one was restored" logged "restored 1 elements of blocked4" &&
+	claim "no expired one restored" not logged "restored 2 elements"
+}
+
+# kill -9 right after a block: the kernel's table still holds it, and the
+# restart takes it from there, offence and all. The first part makes the
+# state file unwritable (its directory is a file) so that only the kernel
+# knows: it cannot pass by the state file's luck.
+t_kill9_right_after_block() {
+	: >"$LAB_DIR/notadir"
+	write_conf "$CONF" block_time=10m state_file="$LAB_DIR/notadir/state"
+	daemon_start "$CONF" || return 1
+	bot $BOT 30 1000
+	ctl block 192.0.2.30 2h >/dev/null
+	ctl block 192.0.2.40 0 >/dev/null
+	kill -9 "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null; DAEMON_PID=
+	claim "the crash left the block in the kernel" is_blocked $BOT || return 1
+	daemon_start "$CONF" || return 1
+	local j; j=$(ctl --json list)
+	echo "    after restart: $(ctl list | tail -n +2 | tr -s ' ' | paste -sd';')"
+	claim "the blocks are back in the daemon" [ "$(json_get 'sorted(b["addr"] for b in j["blocked"])' <<<"$j")" = "['$BOT', '192.0.2.30', '192.0.2.40']" ] &&
+	claim "the bot's as offence 1, its time left" [ "$(json_get '[(b["offence"], b["reason"], b["expires_in"] <= 600) for b in j["blocked"] if b["addr"] == "'$BOT'"][0]' <<<"$j")" = "(1, 'auto', True)" ] &&
+	claim "the 2h one by hand, its time left" [ "$(json_get '[(b["reason"], 7000 < b["expires_in"] <= 7200) for b in j["blocked"] if b["addr"] == "192.0.2.30"][0]' <<<"$j")" = "('manual', True)" ] &&
+	claim "the permanent one by hand, still permanent" [ "$(json_get '[(b["reason"], b.get("expires")) for b in j["blocked"] if b["addr"] == "192.0.2.40"][0]' <<<"$j")" = "('manual', 'never')" ] &&
+	claim "and in the kernel" is_blocked $BOT &&
+	claim "logged" logged "block $BOT (auto, offence 1) found only in the kernel" || return 1
+	claim "unblock works" ctl unblock $BOT >/dev/null &&
+	claim "gone from the kernel" not is_blocked $BOT || return 1
+	bot $BOT 30 1000 -b 30000
+	claim "the next burst is offence 2" logged "block $BOT .* for 20m (offence 2)" || return 1
+
+	# With a writable state file: the first offence saved and ended, then
+	# a second block and kill -9 at once. Whether or not its save made it,
+	# the restart has offence 2 blocked, and the next burst is offence 3.
+	daemon_stop
+	in_gw nft delete table inet nflogd 2>/dev/null
+	write_conf "$CONF" block_time=10m
+	daemon_start "$CONF" || return 1
+	bot $BOT 30 1000
+	ctl unblock $BOT >/dev/null
+	sleep 1.3	# the ended first offence reaches the state file
+	bot $BOT 30 1000 -b 30000
+	kill -9 "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null; DAEMON_PID=
+	echo "    state file at the crash: $(grep "^$BOT" "$LAB_DIR/state" | cut -d' ' -f1-4)"
+	daemon_start "$CONF" || return 1
+	j=$(ctl --json list)
+	claim "offence 2 still blocked" [ "$(json_get '[b["offence"] for b in j["blocked"] if b["addr"] == "'$BOT'"]' <<<"$j")" = "[2]" ] &&
+	claim "unblock works" ctl unblock $BOT >/dev/null || return 1
+	bot $BOT 30 1000 -b 35000
+	claim "the next burst is offence 3" logged "block $BOT .* for 40m (offence 3)"
+}
+
+# One bad line costs that line only; a FIFO or a file others may write is
+# refused without a hang.
+t_state_bad_lines_set_aside() {
+	local now; now=$(date +%s)
+	{
+		echo "# nflogd state 1"
+		echo "192.0.2.30 blocked=1 reason=manual offences=0 conns=0 dsts=0 since=$now expires=$((now + 3600)) last_end=0 mac=-"
+		echo "192.0.2.40 blocked=1 reason=auto offences=4294967295 conns=21 dsts=3 since=$now expires=$((now + 3600)) last_end=0 mac=-"
+		echo "192.0.2.20 blocked=1 reason=auto offences=1 conns=21 dsts=3 since=-9223372036854775808 expires=$((now + 3600)) last_end=0 mac=-"
+		echo "2001:db8:1::99 blocked=1 reason=manual offences=0 conns=0 dsts=0 since=$now expires=0 last_end=0 mac=-"
+		echo "192.0.2.30 blocked=0 reason=auto offences=3 conns=0 dsts=0 since=0 expires=0 last_end=0 mac=-"
+	} >"$LAB_DIR/state"
+	chmod 600 "$LAB_DIR/state"
+	write_conf "$CONF"
+	daemon_start "$CONF" || return 1
+	sed -n 's/^/    | /; /state:/p' "$LAB_DIR/daemon.log"
+	claim "the good blocks restored" is_blocked 192.0.2.30 &&
+	claim "(both families)" is_blocked 2001:db8:1::99 &&
+	claim "the bad ones not" not is_blocked 192.0.2.40 &&
+	claim "each named by file and line" logged "state: $LAB_DIR/state:3: offences" &&
+	claim "(the overflow too)" logged "state: $LAB_DIR/state:4: since" &&
+	claim "(the duplicate too)" logged "state: $LAB_DIR/state:6: duplicate address 192.0.2.30" &&
+	claim "set aside, not lost" [ "$(grep -vc '^#' "$LAB_DIR/state.bad")" = 3 ] &&
+	claim "summed up" logged "state: 3 bad lines of $LAB_DIR/state set aside in $LAB_DIR/state.bad, the other 2 kept" || return 1
+	sleep 1.3	# rewritten without them
+	claim "the state file rewritten clean" not grep -q "4294967295" "$LAB_DIR/state" || return 1
+
+	daemon_stop
+	rm -f "$LAB_DIR/state"; mkfifo "$LAB_DIR/state"
+	local t0=$(date +%s%N)
+	daemon_start "$CONF" || return 1
+	echo "    a FIFO at state_file: started after $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+	claim "refused, not opened for long" logged "state: $LAB_DIR/state: not a regular file: refused" &&
+	claim "moved aside" bash -c "ls '$LAB_DIR'/state.refused-* >/dev/null" || return 1
+
+	daemon_stop
+	rm -f "$LAB_DIR"/state*
+	printf '# nflogd state 1\n192.0.2.25 blocked=1 reason=manual offences=0 conns=0 dsts=0 since=%s expires=0 last_end=0 mac=-\n' "$now" >"$LAB_DIR/state"
+	chmod 666 "$LAB_DIR/state"
+	daemon_start "$CONF" || return 1
+	claim "a state file others may write is refused" logged "writable by group or others (uid 0, mode 0666): refused" &&
+	claim "its forged block not loaded" not is_blocked 192.0.2.25
+}
+
 ALL="t_normal_host_not_blocked t_spam_bot_blocked t_spam_bot_fast_blocked
      t_whitelisted_bot_not_blocked t_whitelisted_mac_not_blocked t_ipv6_bot_blocked
      t_block_expires_on_time t_repeat_offence_doubles t_dry_run_blocks_nothing
@@ -718,7 +885,9 @@ ALL="t_normal_host_not_blocked t_spam_bot_blocked t_spam_bot_fast_blocked
      t_table_restored_after_flush t_overrun_counted_exactly t_hostile_control_clients
      t_least_privilege t_spoofed_flood_bounded t_max_blocked_cap
      t_daemon_expires_without_set_timeouts t_systemd_notify_ready t_cap_release_in_one_wakeup
-     t_block_storm t_flush_during_storm"
+     t_block_storm t_flush_during_storm
+     t_flushed_set_restored t_expired_block_not_restored t_kill9_right_after_block
+     t_state_bad_lines_set_aside"
 
 passed=0; failed=0
 for t in ${*:-$ALL}; do

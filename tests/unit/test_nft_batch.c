@@ -129,11 +129,10 @@ static int teardown(void **state)
  * reads any type there), but its parser takes NFTA_LIST_ELEM only, so it
  * refuses its own messages of more than one element. Parse a copy with the
  * nests renumbered; each must be a nest. */
-static int parse_elems(const struct nlmsghdr *nlh, struct nftnl_set *s)
+static struct nlmsghdr *renumbered(const struct nlmsghdr *nlh)
 {
 	struct nlmsghdr *copy = malloc(nlh->nlmsg_len);
 	struct nlattr *a, *el;
-	int rc;
 
 	assert_non_null(copy);
 	memcpy(copy, nlh, nlh->nlmsg_len);
@@ -148,7 +147,14 @@ static int parse_elems(const struct nlmsghdr *nlh, struct nftnl_set *s)
 			el->nla_type = NLA_F_NESTED | NFTA_LIST_ELEM;
 		}
 	}
-	rc = nftnl_set_elems_nlmsg_parse(copy, s);
+	return copy;
+}
+
+static int parse_elems(const struct nlmsghdr *nlh, struct nftnl_set *s)
+{
+	struct nlmsghdr *copy = renumbered(nlh);
+	int rc = nftnl_set_elems_nlmsg_parse(copy, s);
+
 	free(copy);
 	return rc;
 }
@@ -1242,6 +1248,151 @@ static void test_seq_continues(void **state)
 	assert_non_null(strstr(nft_batch_label(&f->b, next + 1), "delete"));
 }
 
+/* ---- element lists: the table check's view of the kernel's sets ---- */
+
+/* A NEWSETELEM message of a batch as the kernel's dump would carry it (its
+ * nests numbered as the kernel does, see renumbered()). */
+static void parse_as_dump(const struct nlmsghdr *nlh, struct nft_elem_list *l)
+{
+	struct nlmsghdr *copy = renumbered(nlh);
+
+	assert_int_equal(nft_elems_parse(copy, l), 0);
+	free(copy);
+}
+
+/* Every NEWSETELEM message of the batch, as a dump reply, into one list. */
+static void parse_batch_elems(struct fx *f, struct nft_elem_list *l)
+{
+	const struct nlmsghdr *nlh = (const void *)f->b.buf;
+	int left = (int)f->b.len;
+
+	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left))
+		if (NFNL_MSG_TYPE(nlh->nlmsg_type) == NFT_MSG_NEWSETELEM &&
+		    NFNL_SUBSYS_ID(nlh->nlmsg_type) == NFNL_SUBSYS_NFTABLES)
+			parse_as_dump(nlh, l);
+}
+
+static void test_elems_parse_blocks(void **state)
+{
+	struct fx *f = *state;
+	struct nft_elem_list l = { 0 };
+	enum { N = 600 };
+
+	f->blocks = calloc(N, sizeof(*f->blocks));
+	assert_non_null(f->blocks);
+	for (size_t i = 0; i < N; i++) {
+		char text[64];
+
+		snprintf(text, sizeof(text), i % 2 ? "10.1.%zu.%zu" : "2001:db8::%zx:%zx", i >> 8,
+			 i & 255);
+		parse_block(&f->blocks[i], text, i % 3 ? 1000 * (i + 1) : 0);
+	}
+	nft_batch_begin(&f->b);
+	nft_batch_put_blocks(&f->b, "nflogd", true, true, f->blocks, N);
+	nft_batch_end(&f->b);
+	parse_batch_elems(f, &l);
+	assert_int_equal(l.n, N);
+	nft_elems_sort(&l);
+	for (size_t i = 0; i < N; i++) {
+		bool v4 = addr_is_v4(&f->blocks[i].addr);
+		const struct nft_elem *e = nft_elem_find(&l, f->blocks[i].addr.b + (v4 ? 12 : 0),
+							 v4 ? 4 : 16, 0);
+
+		assert_non_null(e);
+		assert_int_equal(e->timeout_ms, f->blocks[i].timeout_ms);
+		assert_int_equal(e->expires_ms, 0);
+	}
+	/* An address not put, and a right key with the wrong flags, are not found. */
+	{
+		static const uint8_t other[4] = { 10, 9, 9, 9 };
+
+		assert_null(nft_elem_find(&l, other, 4, 0));
+		assert_null(nft_elem_find(&l, f->blocks[1].addr.b + 12, 4, NFT_SET_ELEM_INTERVAL_END));
+	}
+	nft_elem_list_free(&l);
+}
+
+/* A dump reply carries the time left of each element. */
+static void test_elems_parse_expiration(void **state)
+{
+	static const uint8_t key[4] = { 192, 0, 2, 10 };
+	char buf[4096];
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+	struct nft_elem_list l = { 0 };
+	struct nlmsghdr *nlh;
+
+	(void)state;
+	assert_non_null(s);
+	assert_non_null(e);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, "nflogd");
+	nftnl_set_set_str(s, NFTNL_SET_NAME, "blocked4");
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, sizeof(key));
+	nftnl_set_elem_set_u64(e, NFTNL_SET_ELEM_TIMEOUT, 600000);
+	nftnl_set_elem_set_u64(e, NFTNL_SET_ELEM_EXPIRATION, 599300);
+	nftnl_set_elem_add(s, e);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_NEWSETELEM, NFPROTO_INET, 0, 1);
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	assert_int_equal(nft_elems_parse(nlh, &l), 0);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.v[0].len, 4);
+	assert_memory_equal(l.v[0].key, key, 4);
+	assert_int_equal(l.v[0].timeout_ms, 600000);
+	assert_int_equal(l.v[0].expires_ms, 599300);
+	nft_elem_list_free(&l);
+
+	/* Too short to be an element message: refused, nothing added. */
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_NEWSETELEM, NFPROTO_INET, 0, 1);
+	nlh->nlmsg_len = NLMSG_HDRLEN;	/* no nfgenmsg, no attributes */
+	assert_int_equal(nft_elems_parse(nlh, &l), -1);
+	assert_int_equal(l.n, 0);
+	nft_elem_list_free(&l);
+}
+
+/* What the check expects in the whitelist sets is exactly what the install
+ * puts there; one element gone is seen. */
+static void test_whitelist_elems_as_installed(void **state)
+{
+	static const struct { enum nft_set_id id; const char *name; size_t n; } sets[] = {
+		{ SET_ALLOW4, "allow4", 4 }, { SET_ALLOW6, "allow6", 2 }, { SET_ALLOWMAC, "allowmac", 1 },
+	};
+	struct fx *f = *state;
+	struct nft_ruleset rs = default_rs();
+
+	load_whitelist(f, "192.0.2.0/24\n198.51.100.7\n2001:db8::/32\n02:00:5e:10:20:30\n");
+	build_ruleset(f, &rs, NULL, 0);
+	for (size_t i = 0; i < 3; i++) {
+		struct nft_elem_list want = { 0 }, have = { 0 };
+		const struct nlmsghdr *nlh = (const void *)f->b.buf;
+		int left = (int)f->b.len;
+
+		assert_int_equal(nft_whitelist_elems(&f->wl, sets[i].id, &want), 0);
+		assert_int_equal(want.n, sets[i].n);
+		for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+			struct nftnl_set *s = nftnl_set_alloc();
+
+			assert_non_null(s);
+			if (NFNL_MSG_TYPE(nlh->nlmsg_type) == NFT_MSG_NEWSETELEM &&
+			    NFNL_SUBSYS_ID(nlh->nlmsg_type) == NFNL_SUBSYS_NFTABLES &&
+			    parse_elems(nlh, s) == 0 &&
+			    strcmp(nftnl_set_get_str(s, NFTNL_SET_NAME), sets[i].name) == 0)
+				parse_as_dump(nlh, &have);
+			nftnl_set_free(s);
+		}
+		nft_elems_sort(&have);
+		assert_int_equal(have.n, want.n);
+		assert_int_equal(nft_elems_missing(&want, &have), 0);
+		/* The last one gone (an END element for the ranges). */
+		have.n--;
+		assert_int_equal(nft_elems_missing(&want, &have), 1);
+		have.n = 0;
+		assert_int_equal(nft_elems_missing(&want, &have), want.n);
+		nft_elem_list_free(&want);
+		nft_elem_list_free(&have);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1270,6 +1421,9 @@ int main(void)
 		T(test_blocks_mixed_families_without_timeouts),
 		T(test_labels_blocks),
 		T(test_seq_continues),
+		T(test_elems_parse_blocks),
+		T(test_elems_parse_expiration),
+		T(test_whitelist_elems_as_installed),
 #undef T
 	};
 
