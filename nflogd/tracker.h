@@ -24,7 +24,8 @@
  * Retransmitted SYNs (same source, destination and ports) count once: a
  * direct-mapped cache of recent connection fingerprints remembers each for
  * TRACKER_DEDUPE_SECONDS, longer than Linux's SYN retries (127 s). A
- * collision in it can only let a retransmit count twice.
+ * collision in it can only let a retransmit count twice. An event without
+ * its TCP header (conn.ip_only) has no ports: each counts.
  *
  * Memory: hosts live in one array of max_hosts entries allocated (lazily
  * backed by the kernel) at creation; the least recently seen host is
