@@ -85,11 +85,13 @@ static bool overlaps_mapped(const struct cidr *c)
 
 const char *whitelist_entry_refused(const struct cidr *net)
 {
-	if (net->prefix == (cidr_is_v4(net) ? 96 : 0))
-		return "covers every address of its family";
+	if (net->prefix == 96 && cidr_is_v4(net))
+		return "covers every IPv4 address";
+	if (net->prefix == 0)
+		return "covers every IPv6 address";
 	if (overlaps_mapped(net))
-		return "overlaps the IPv4-mapped range ::ffff:0:0/96: those are IPv6 "
-		       "addresses (write IPv4 networks as a.b.c.d/n)";
+		return "overlaps ::ffff:0:0/96, whose addresses are IPv6 ones, not the "
+		       "IPv4 hosts they spell (write IPv4 networks as a.b.c.d/n)";
 	return NULL;
 }
 

@@ -495,8 +495,9 @@ static void test_add_refused_families(void **state)
 		snprintf(want, sizeof(want), "'%s' refused: ", wide[i]);
 		add_refused(fx, wide[i], NULL, want);
 	}
-	add_refused(fx, "::/64", NULL, "IPv4-mapped");
-	add_refused(fx, "0.0.0.0/0", NULL, "every address");
+	add_refused(fx, "::/64", NULL, "overlaps ::ffff:0:0/96");
+	add_refused(fx, "0.0.0.0/0", NULL, "every IPv4 address");
+	add_refused(fx, "::/0", NULL, "every IPv6 address");
 	/* A file that holds one (written by hand) does not load: FILE:LINE. */
 	write_file(fx->path, "192.0.2.1\n::/64  # oops\n");
 	add_refused(fx, "192.0.2.2", NULL, ":2: '::/64' refused");
