@@ -809,7 +809,8 @@ t_mapped_source_blocked_as_ipv6() {
 	kill "$WAN_LISTENER" 2>/dev/null; wait "$WAN_LISTENER" 2>/dev/null
 	echo "    the real 192.0.2.30: $ok of 3 SMTP connections"
 	claim "the IPv4 host's mail passes" [ "$ok" = 3 ] &&
-	claim "show of the IPv4 address: not blocked" not bash -c "'$NFLOGCTL' -s '$LAB_DIR/nflogd.sock' show 192.0.2.30 | grep -q 'blocked.*yes'"
+	claim "show ::ffff:192.0.2.30: blocked" grep -Eq '^blocked +yes' <<<"$(ctl show ::ffff:192.0.2.30)" &&
+	claim "show 192.0.2.30: not blocked" grep -Eq '^blocked +no' <<<"$(ctl show 192.0.2.30)"
 }
 
 ALL="t_normal_host_not_blocked t_spam_bot_blocked t_spam_bot_fast_blocked
