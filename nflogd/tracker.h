@@ -58,8 +58,9 @@
 struct host {
 	struct addr addr;
 	struct mac mac;
-	bool has_mac;
-	bool live;			/* false: a free slot (its addr is stale) */
+	/* One byte for both: with addr's family flag, 96 bytes in all. */
+	bool has_mac : 1;
+	bool live : 1;			/* false: a free slot (its addr is stale) */
 	uint32_t lru_prev, lru_next;	/* most recent at lru_head */
 	uint32_t first_seen, last_seen;	/* seconds since the tracker's epoch */
 	uint32_t total;			/* attempts since first seen */
