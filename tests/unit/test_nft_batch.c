@@ -1003,7 +1003,8 @@ static void check_ruleset_blocks(struct fx *f, bool timeouts)
 	parse_block(&blocks[1], "2001:db8::1", 5000);
 	parse_block(&blocks[2], "203.0.113.2", 0);
 	parse_block(&blocks[3], "203.0.113.3", 5000);
-	parse_block(&blocks[4], "2001:db8::2", 0);
+	/* An IPv4-mapped IPv6 source goes to blocked6, all 16 bytes of it. */
+	parse_block(&blocks[4], "::ffff:203.0.113.2", 0);
 	rs.timeouts = timeouts;
 	build_ruleset(f, &rs, blocks, 5);
 	assert_string_equal(types(f), "begin,newtable,deltable,newtable,"
