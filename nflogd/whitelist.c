@@ -204,10 +204,9 @@ static bool key_le(struct addr_key x, struct addr_key y)
 
 bool whitelist_covers_addr(const struct whitelist *wl, const struct addr *a)
 {
-	bool v4 = addr_is_v4(a);
-	const struct addr_range *base = v4 ? wl->ranges : wl->ranges + wl->nranges4;
+	const struct addr_range *base;
 	struct addr_key k;
-	size_t n = v4 ? wl->nranges4 : wl->nranges - wl->nranges4;
+	size_t n;
 
 	if (wl->nnets == 0)
 		return false;
@@ -216,6 +215,14 @@ bool whitelist_covers_addr(const struct whitelist *wl, const struct addr *a)
 			if (cidr_contains(&wl->nets[i], a))
 				return true;
 		return false;
+	}
+	/* Only the ranges of a's own family: IPv4 first, then IPv6. */
+	if (addr_is_v4(a)) {
+		base = wl->ranges;
+		n = wl->nranges4;
+	} else {
+		base = wl->ranges + wl->nranges4;
+		n = wl->nranges - wl->nranges4;
 	}
 	/* The last range starting at or below a, if any, is the only one that
 	 * may hold it: the ranges are sorted and do not overlap. */
