@@ -87,6 +87,7 @@ static void cmd_status(struct nflogd *d, char **w, int n, struct reply *r)
 	reply_num(r, "kernel_batching", d->intake.qthreshold);
 	reply_num(r, "malformed", (int64_t)(in->malformed + d->stats.malformed));
 	reply_num(r, "counted", (int64_t)d->stats.counted);
+	reply_num(r, "unparsed_counted", (int64_t)d->stats.unparsed_counted);
 	reply_num(r, "retransmits", (int64_t)d->stats.retransmits);
 	reply_num(r, "whitelisted", (int64_t)d->stats.whitelisted);
 	reply_num(r, "hosts_tracked", (int64_t)tracker_count(d->tracker));

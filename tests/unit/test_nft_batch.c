@@ -913,14 +913,15 @@ static void test_whitelist_elements(void **state)
 	assert_int_equal(collect_elems(f, NFT_MSG_NEWSETELEM, "blocked6", 0), 0);
 }
 
-/* 0.0.0.0/0: the range ends at the top of the space, an END element at
- * "last + 1" would wrap to 0.0.0.0; there must be none. */
+/* All of IPv4 (two halves: a /0 entry is refused): the range ends at the
+ * top of the space, an END element at "last + 1" would wrap to 0.0.0.0;
+ * there must be none. */
 static void test_whitelist_everything_v4(void **state)
 {
 	struct fx *f = *state;
 	struct nft_ruleset rs = default_rs();
 
-	load_whitelist(f, "0.0.0.0/0\n");
+	load_whitelist(f, "0.0.0.0/1\n128.0.0.0/1\n");
 	build_ruleset(f, &rs, NULL, 0);
 	assert_int_equal(collect_elems(f, NFT_MSG_NEWSETELEM, "allow4", SET_ALLOW4), 1);
 	assert_int_equal(f->ne, 1);
@@ -934,17 +935,17 @@ static void test_whitelist_top_of_space(void **state)
 	struct fx *f = *state;
 	struct nft_ruleset rs = default_rs();
 
-	load_whitelist(f, "240.0.0.0/4\n10.0.0.0/8\nffff::/16\n::/0\n");
+	load_whitelist(f, "240.0.0.0/4\n10.0.0.0/8\nffff::/16\n8000::/1\n");
 	build_ruleset(f, &rs, NULL, 0);
 	assert_int_equal(collect_elems(f, NFT_MSG_NEWSETELEM, "allow4", SET_ALLOW4), 1);
 	assert_int_equal(f->ne, 3);
 	assert_elem(&f->e[0], "10.0.0.0", false);
 	assert_elem(&f->e[1], "11.0.0.0", true);
 	assert_elem(&f->e[2], "240.0.0.0", false);
-	/* ::/0 swallows ffff::/16: one open range. */
+	/* 8000::/1 swallows ffff::/16: one open range. */
 	assert_int_equal(collect_elems(f, NFT_MSG_NEWSETELEM, "allow6", SET_ALLOW6), 1);
 	assert_int_equal(f->ne, 1);
-	assert_elem(&f->e[0], "::", false);
+	assert_elem(&f->e[0], "8000::", false);
 }
 
 /* More ranges than fit one message: every start/end pair, in order. */
@@ -1008,7 +1009,8 @@ static void check_ruleset_blocks(struct fx *f, bool timeouts)
 	parse_block(&blocks[1], "2001:db8::1", 5000);
 	parse_block(&blocks[2], "203.0.113.2", 0);
 	parse_block(&blocks[3], "203.0.113.3", 5000);
-	parse_block(&blocks[4], "2001:db8::2", 0);
+	/* An IPv4-mapped IPv6 source goes to blocked6, all 16 bytes of it. */
+	parse_block(&blocks[4], "::ffff:203.0.113.2", 0);
 	rs.timeouts = timeouts;
 	build_ruleset(f, &rs, blocks, 5);
 	assert_string_equal(types(f), "begin,newtable,deltable,newtable,"

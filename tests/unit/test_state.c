@@ -333,8 +333,8 @@ static void test_roundtrip_extremes(void **state)
 	assert_int_equal(n, nwant);
 	for (size_t i = 0; i < nwant; i++)
 		check_entry_equal(&got[i], &want[i], i);
-	/* The mapped form is IPv4 and is written as such. */
-	assert_true(addr_is_v4(&got[3].addr));
+	/* The mapped form is the IPv6 address it is (blocked6), not IPv4. */
+	assert_false(addr_is_v4(&got[3].addr));
 	free(got);
 }
 
@@ -709,7 +709,8 @@ static void test_parse_errors_duplicates(void **state)
 	expect_error(HDR GOOD("192.0.2.1") GOOD("198.51.100.1") "# c\n" GOOD("192.0.2.1"), 5,
 		     "192.0.2.1 (also on line 2");
 	/* The same host however it is spelled. */
-	expect_error(HDR GOOD("192.0.2.1") GOOD("::ffff:192.0.2.1"), 3, "192.0.2.1");
+	expect_error(HDR GOOD("192.0.2.1") GOOD("::ffff:192.0.2.1") GOOD("::FFFF:c000:201"), 4,
+		     "::ffff:192.0.2.1 (also on line 3)");
 	expect_error(HDR GOOD("2001:db8::1") GOOD("192.0.2.1") GOOD("2001:0DB8:0:0::0:1"), 4,
 		     "2001:db8::1 (also on line 2");
 	/* Of several, each later line is set aside, the first kept. */
