@@ -710,7 +710,7 @@ static void test_parse_errors_duplicates(void **state)
 		     "192.0.2.1 (also on line 2");
 	/* The same host however it is spelled. */
 	expect_error(HDR GOOD("192.0.2.1") GOOD("::ffff:192.0.2.1") GOOD("::FFFF:c000:201"), 4,
-		     "::ffff:192.0.2.1 (also on line 3)");
+		     "::ffff:192.0.2.1 (also on line 3, which is kept)");
 	expect_error(HDR GOOD("2001:db8::1") GOOD("192.0.2.1") GOOD("2001:0DB8:0:0::0:1"), 4,
 		     "2001:db8::1 (also on line 2");
 	/* Of several, each later line is set aside, the first kept. */
