@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "compat/compat.h"
 #include "daemon.h"
 #include "log.h"
 #include "state.h"

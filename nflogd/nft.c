@@ -18,6 +18,8 @@
 #include <libnftnl/rule.h>
 #include <libnftnl/table.h>
 
+#include "compat/compat.h"
+
 #define ACK_WAIT_MS 1000	/* the kernel answers within the send; this is a safety net */
 
 int nft_open(struct nft *n, bool timeouts)
@@ -54,7 +56,7 @@ void nft_close(struct nft *n)
 void nft_batch_new(struct nft *n, struct nft_batch *b)
 {
 	nft_batch_init(b, n->seq);
-	nft_batch_begin(b);
+	nft_batch_start(b);
 }
 
 /* The batch must fit the socket's send buffer in one message. The size is
@@ -138,7 +140,7 @@ int nft_commit(struct nft *n, struct nft_batch *b)
 	ssize_t sent;
 	int rc;
 
-	nft_batch_end(b);
+	nft_batch_finish(b);
 	n->seq = b->seq;
 	if (b->failed) {
 		snprintf(n->err, sizeof(n->err), "nft: out of memory building a batch");
