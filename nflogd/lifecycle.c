@@ -76,7 +76,7 @@ static int install_table(struct nflogd *d)
 		log_warnx("installing table inet %s failed: %s", d->cfg.table, d->nft.err);
 	else if (!d->nft.timeouts)
 		log_info("blocked sets without timeouts (%s): blocks end by the daemon alone",
-			 d->cfg.set_timeouts ? "the kernel refused them" : "set_timeouts = no");
+			 d->cfg.set_timeouts ? nft_expiry_mode(&d->nft) : "set_timeouts = no");
 	return rc;
 }
 
@@ -243,6 +243,14 @@ int daemon_start(struct nflogd *d, const char *config_path, bool dry_run, int ep
 			 sizeof(err)) < 0) {
 		log_warnx("%s", err);
 		return -1;
+	}
+	if (d->cfg.set_timeouts) {
+		char note[160];
+
+		if (nft_load_hash_backend(note, sizeof(note)) < 0)
+			log_warnx("%s", note);
+		else
+			log_info("%s", note);
 	}
 	if (nft_open(&d->nft, d->cfg.set_timeouts) < 0) {
 		log_warnx("%s", d->nft.err);
