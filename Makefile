@@ -31,8 +31,8 @@ endif
 # pipeline). Fat objects: the unit tests link the same archive without it.
 # "make LTO=" turns it off (or LTO=... sets other flags to try); sanitizer
 # builds and other compilers go without; an LTO variable in the environment
-# is not taken. scripts/configure.sh keeps what the compiler takes (gcc < 10
-# has no -flto=auto, gcc < 4.9 no -ffat-lto-objects).
+# is not taken. scripts/configure.sh drops flags the compiler does not take
+# (gcc < 10 has no -flto=auto, gcc < 4.9 no -ffat-lto-objects).
 CC_IS_GCC := $(shell $(CC) --version 2>/dev/null | grep -q 'Free Software Foundation' && echo 1)
 ifeq ($(origin LTO),command line)
 LTO_WANTED := $(LTO)

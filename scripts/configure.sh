@@ -146,19 +146,14 @@ if [ "$COMPAT" = el7 ]; then
   C features newer than gcc 4.8 in the tree: none"
 fi
 
-# Link-time optimisation: the first set of flags this compiler takes.
+# Link-time optimisation, if the compiler takes the flags asked for (gcc
+# < 10 has no -flto=auto, gcc < 4.9 no -ffat-lto-objects): else none.
 lto=""
 if [ -n "$LTO_WANTED" ] && [ "$COMPAT" != el7 ]; then
-	for flags in "$LTO_WANTED" "-flto -ffat-lto-objects"; do
-		save=$CFLAGS
-		CFLAGS="$CFLAGS $flags -Werror"
-		if compiles 'int main(void) { return 0; }' link; then
-			lto=$flags
-			CFLAGS=$save
-			break
-		fi
-		CFLAGS=$save
-	done
+	save=$CFLAGS
+	CFLAGS="$CFLAGS $LTO_WANTED -Werror"
+	compiles 'int main(void) { return 0; }' link && lto=$LTO_WANTED
+	CFLAGS=$save
 fi
 summary="$summary
   LTO flags: ${lto:-none}"
