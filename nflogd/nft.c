@@ -420,10 +420,10 @@ static bool dep_lists(const char *modules_dep, const char *name)
 	return false;
 }
 
-/* Set backends were modules of their own up to Linux 4.15: nft_hash and
- * nft_rbtree before 4.9, then nft_set_hash and nft_set_rbtree (4.9 gave
- * the name nft_hash to the hash expression). Later kernels build them into
- * nf_tables (or nf_tables_set), loaded with it. */
+/* Set backends were modules of their own in older kernels: nft_hash and
+ * nft_rbtree (3.10, RHEL 7), later nft_set_hash and nft_set_rbtree, when
+ * the name nft_hash went to the hash expression. Newer kernels have them
+ * in one module loaded with nf_tables (or built in). */
 const char *nft_hash_backend_module(const char *modules_dep)
 {
 	if (dep_lists(modules_dep, "nft_set_hash"))
@@ -486,8 +486,8 @@ static int run_modprobe(const char *module)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
-/* A kernel that autoloads a set backend only while none is loaded (up to
- * Linux 4.15, RHEL 7's 3.10 among them) refuses timeout sets once rbtree
+/* A kernel that autoloads a set backend only while none is loaded (RHEL
+ * 7's 3.10 among them) refuses timeout sets once rbtree
  * alone is there (our interval sets load it first). Load the hash backend
  * now, while the daemon may still load modules. */
 int nft_load_hash_backend(char *note, size_t len)
