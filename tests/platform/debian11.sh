@@ -6,6 +6,7 @@
 # built there from scratch. A chroot shares the kernel, so the namespace
 # integration tests run as they do here.
 # Usage: tests/platform/debian11.sh [make-argument...]   (root; default: check)
+#        tests/platform/debian11.sh --run COMMAND...      (in the built tree)
 set -eu
 cd "$(dirname "$0")/../.."
 top=$(pwd)
@@ -54,6 +55,10 @@ bind() {
 
 [ "$(id -u)" -eq 0 ] || { say "needs root (debootstrap, mount, chroot)"; exit 1; }
 [ -x "$root/usr/bin/make" ] || make_root
+# The root a mount point of its own: "ip netns exec" remounts / as a slave.
+mount --bind "$root" "$root"
+mounted="$root"
+mount --make-private "$root"
 for d in proc sys dev dev/pts run/netns; do
 	bind "$d"
 done
@@ -69,5 +74,7 @@ say "$(chroot "$root" sh -c '. /etc/os-release; echo "$PRETTY_NAME"'), gcc $(chr
 	"libnftnl $(chroot "$root" pkg-config --modversion libnftnl)," \
 	"libmnl $(chroot "$root" pkg-config --modversion libmnl)"
 [ $# -gt 0 ] || set -- check
+# --run COMMAND...: a command in the tree instead of make.
+if [ "$1" = --run ]; then shift; else set -- make "$@"; fi
 chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
-	TERM=dumb sh -c 'cd /nflogd && exec make "$@"' make "$@"
+	TERM=dumb sh -c 'cd /nflogd && exec "$@"' sh "$@"
