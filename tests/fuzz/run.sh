@@ -94,7 +94,7 @@ PKG_LIBS=$(pkg-config --libs libmnl libnetfilter_log libnftnl 2>/dev/null) || {
 # An object is rebuilt when its source, a header or this script is newer.
 # shellcheck disable=SC2012
 # What this machine has (build/fuzz/config.h), as the Makefile's builds.
-mkdir -p "$OUT/obj/compat" "$OUT/logs"
+mkdir -p "$OUT/obj/compat" "$OUT/logs/compat"
 CC=$CC scripts/configure.sh "$OUT" >/dev/null || exit 1
 CFLAGS="$CFLAGS -include $OUT/config.h"
 COMPAT_MODS=$(for f in nflogd/compat/*.c; do printf 'compat/%s ' "$(basename "$f" .c)"; done)
