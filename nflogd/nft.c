@@ -107,9 +107,20 @@ static int on_error(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int read_acks(struct nft *n, const struct nft_batch *b)
+int nft_parse_acks(struct nft *n, const struct nft_batch *b, const void *buf, size_t len,
+		   uint32_t *acks, int *first_err)
 {
 	static mnl_cb_t ctl[NLMSG_MIN_TYPE] = { [NLMSG_ERROR] = on_error };
+	struct ack_state st = { n, b, *acks, *first_err };
+	int r = mnl_cb_run2(buf, len, 0, n->portid, NULL, &st, ctl, NLMSG_MIN_TYPE);
+
+	*acks = st.acks;
+	*first_err = st.first_err;
+	return r;
+}
+
+static int read_acks(struct nft *n, const struct nft_batch *b)
+{
 	struct ack_state st = { n, b, 0, 0 };
 	char buf[65536];
 	int fd = mnl_socket_get_fd(n->nl);
@@ -136,7 +147,7 @@ static int read_acks(struct nft *n, const struct nft_batch *b)
 			return -errno;
 		}
 		/* Every reply is an ACK or an error; there is no NLMSG_DONE to wait for. */
-		mnl_cb_run2(buf, (size_t)r, 0, n->portid, NULL, &st, ctl, NLMSG_MIN_TYPE);
+		nft_parse_acks(n, b, buf, (size_t)r, &st.acks, &st.first_err);
 	}
 	return st.first_err;
 }
@@ -201,16 +212,11 @@ int nft_install(struct nft *n, struct nft_ruleset *rs, const struct whitelist *w
 			n->rules_installed = b.nrules;
 		nft_batch_free(&b);
 		/* Old kernels refuse timeout sets: the daemon expires blocks
-		 * itself anyway, so go on without. If that fails too, the
-		 * timeouts were not the reason. */
+		 * itself anyway, so go on without. */
 		if (n->timeouts && nft_timeouts_refused(rc)) {
 			n->timeouts = false;
 			n->timeouts_refused = -rc;
 			continue;
-		}
-		if (rc < 0 && n->timeouts_refused != 0 && !n->timeouts) {
-			n->timeouts = true;
-			n->timeouts_refused = 0;
 		}
 		return rc;
 	}

@@ -34,6 +34,10 @@ int nft_commit(struct nft *n, struct nft_batch *b);
 
 /* Create (or atomically replace) the table with whitelist and blocks. Falls
  * back to sets without timeouts on kernels that lack them (n->timeouts). */
+/* One datagram of the kernel's replies to batch b: ACKs counted in *acks,
+ * the first error kept in *first_err (-errno) and named in n->err. */
+int nft_parse_acks(struct nft *n, const struct nft_batch *b, const void *buf, size_t len,
+		   uint32_t *acks, int *first_err);
 /* Does this answer to a table with timeout sets mean "no set timeouts
  * here"? (-errno as nft_commit returns it.) */
 bool nft_timeouts_refused(int rc);

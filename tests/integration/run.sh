@@ -689,6 +689,8 @@ t_daemon_expires_without_set_timeouts() {
 	write_conf "$CONF" set_timeouts=no block_time=2s block_time_max=1m
 	daemon_start "$CONF" || return 1
 	claim "sets without the timeout flag" not bash -c "ip netns exec $GW nft list set inet nflogd blocked4 | grep -q timeout" || return 1
+	claim "status: the daemon expires blocks" \
+		[ "$(ctl --json status | json_get 'j["status"]["expiry"]')" = daemon ] || return 1
 	bot $BOT 30 1000
 	claim "blocked" is_blocked $BOT || return 1
 	sleep 2.2

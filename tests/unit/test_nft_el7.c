@@ -17,6 +17,7 @@
 #include <libnftnl/rule.h>
 
 #include "nft.h"
+#include "whitelist.h"
 
 /* ---- rule dumps that ignore the table filter ---------------------------- */
 
@@ -93,6 +94,77 @@ static void test_count_rules_across_datagrams(void **state)
 
 /* ---- a kernel without set timeouts --------------------------------------- */
 
+/* The kernel's answer to the ruleset batch: an ACK for every object
+ * message, error err for the first set made with the timeout flag. */
+static size_t answer(const struct nft_batch *b, int err, char *buf)
+{
+	size_t len = 0;
+	bool answered = false;
+
+	for (size_t i = 0; i < b->nlabels; i++) {
+		struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf + len);
+		struct nlmsgerr *e;
+
+		nlh->nlmsg_type = NLMSG_ERROR;
+		nlh->nlmsg_seq = b->labels[i].seq;
+		e = mnl_nlmsg_put_extra_header(nlh, sizeof(*e));
+		e->msg.nlmsg_seq = b->labels[i].seq;
+		if (!answered && strstr(b->labels[i].what, "set blocked4") != NULL) {
+			e->error = err;
+			answered = true;
+		}
+		len += NLMSG_ALIGN(nlh->nlmsg_len);
+	}
+	assert_true(answered);
+	return len;
+}
+
+static int parse_answer(struct nft *n, int err)
+{
+	static const uint16_t port25[] = { 25 };
+	struct nft_ruleset rs = {
+		.table = "nflogd", .group = 25, .ports = port25, .nports = 1,
+		.log_rule = true, .timeouts = true, .snaplen = 128,
+	};
+	static char buf[65536];
+	struct whitelist wl;
+	struct nft_batch b;
+	uint32_t acks = 0;
+	int first_err = 0;
+
+	whitelist_init(&wl);
+	nft_batch_init(&b, 100);
+	nft_batch_start(&b);
+	nft_batch_put_ruleset(&b, &rs, &wl, NULL, 0);
+	nft_batch_finish(&b);
+	assert_false(b.failed);
+	memset(n, 0, sizeof(*n));
+	n->timeouts = true;
+	assert_int_equal(nft_parse_acks(n, &b, buf, answer(&b, err, buf), &acks, &first_err),
+			 MNL_CB_OK);
+	assert_int_equal(acks, b.nmsgs);
+	nft_batch_free(&b);
+	whitelist_free(&wl);
+	return first_err;
+}
+
+/* 3.10's answer to the timeout flag (EINVAL) means "no timeouts", as a
+ * later kernel's EOPNOTSUPP does; another error on that set does not. */
+static void test_timeout_set_refused_answers(void **state)
+{
+	struct nft n;
+	int rc;
+
+	(void)state;
+	rc = parse_answer(&n, -EINVAL);
+	assert_int_equal(rc, -EINVAL);
+	assert_non_null(strstr(n.err, "blocked4"));
+	assert_true(nft_timeouts_refused(rc));
+	assert_true(nft_timeouts_refused(parse_answer(&n, -EOPNOTSUPP)));
+	assert_false(nft_timeouts_refused(parse_answer(&n, -ENOMEM)));
+	assert_int_equal(parse_answer(&n, 0), 0);
+}
+
 static void test_timeouts_refused(void **state)
 {
 	(void)state;
@@ -161,6 +233,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_count_rules_of_our_table_only),
 		cmocka_unit_test(test_count_rules_across_datagrams),
+		cmocka_unit_test(test_timeout_set_refused_answers),
 		cmocka_unit_test(test_timeouts_refused),
 		cmocka_unit_test(test_expiry_mode_says_why),
 		cmocka_unit_test(test_hash_backend_module),
