@@ -161,7 +161,7 @@ demo: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory all
-	@LTO="$(LTO_FLAGS)" tests/bench/run.sh $(B)
+	@LTO="$$(sed -n 's/^CONF_LTO := //p' $(B)/config.mk)" tests/bench/run.sh $(B)
 
 # Both compilers must stay warning-free.
 clang:
