@@ -193,7 +193,9 @@ uninstall:
 		$(UNITDIR)/nflogd.service $(TMPFILESDIR)/nflogd.conf $(COMPLDIR)/nflogctl \
 		$(CLEAROSDIR)/90-nflogd
 
+# Not into other file systems: a Debian 11 root (tests/platform/debian11.sh)
+# has /dev, /proc and /sys mounted while it runs.
 clean:
-	rm -rf build
+	rm -rf --one-file-system build
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

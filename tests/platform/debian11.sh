@@ -54,6 +54,12 @@ bind() {
 }
 
 [ "$(id -u)" -eq 0 ] || { say "needs root (debootstrap, mount, chroot)"; exit 1; }
+# Mounts a killed run left behind, deepest first.
+stale=$(awk -v r="$root" '$2 == r || index($2, r "/") == 1 { print $2 }' /proc/mounts | sort -r)
+for m in $stale; do
+	say "unmounting $m, left by an earlier run"
+	umount "$m" 2>/dev/null || umount -l "$m"
+done
 [ -x "$root/usr/bin/make" ] || make_root
 # The root a mount point of its own: "ip netns exec" remounts / as a slave.
 mount --bind "$root" "$root"
