@@ -78,6 +78,7 @@ static void cmd_status(struct nflogd *d, char **w, int n, struct reply *r)
 	reply_str(r, "block_scope", d->cfg.block_scope == SCOPE_ALL ? "all" : "smtp");
 	reply_str(r, "table", d->cfg.table);
 	reply_str(r, "kernel_timeouts", d->nft.timeouts ? "yes" : "no");
+	reply_str(r, "expiry", nft_expiry_mode(&d->nft));
 	reply_num(r, "events_received", (int64_t)in->events);
 	reply_num(r, "events_lost", (int64_t)in->lost);
 	reply_num(r, "overruns", (int64_t)in->overruns);

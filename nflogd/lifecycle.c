@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "compat/compat.h"
 #include "daemon.h"
 #include "log.h"
 #include "state.h"
@@ -78,7 +78,7 @@ static int install_table(struct nflogd *d)
 		log_warnx("installing table inet %s failed: %s", d->cfg.table, d->nft.err);
 	else if (!d->nft.timeouts)
 		log_info("blocked sets without timeouts (%s): blocks end by the daemon alone",
-			 d->cfg.set_timeouts ? "the kernel refused them" : "set_timeouts = no");
+			 d->cfg.set_timeouts ? nft_expiry_mode(&d->nft) : "set_timeouts = no");
 	return rc;
 }
 
@@ -423,6 +423,14 @@ int daemon_start(struct nflogd *d, const char *config_path, bool dry_run, int ep
 			 sizeof(err)) < 0) {
 		log_warnx("%s", err);
 		return -1;
+	}
+	if (d->cfg.set_timeouts) {
+		char note[160];
+
+		if (nft_load_hash_backend(note, sizeof(note)) < 0)
+			log_warnx("%s", note);
+		else
+			log_info("%s", note);
 	}
 	if (nft_open(&d->nft, d->cfg.set_timeouts) < 0) {
 		log_warnx("%s", d->nft.err);

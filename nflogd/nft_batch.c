@@ -104,13 +104,13 @@ static void msg_end(struct nft_batch *b, struct nlmsghdr *nlh)
 	b->len += NLMSG_ALIGN(nlh->nlmsg_len);
 }
 
-void nft_batch_begin(struct nft_batch *b)
+void nft_batch_start(struct nft_batch *b)
 {
 	if (reserve(b, MNL_SOCKET_BUFFER_SIZE))
 		b->len += NLMSG_ALIGN(nftnl_batch_begin(b->buf + b->len, b->seq++)->nlmsg_len);
 }
 
-void nft_batch_end(struct nft_batch *b)
+void nft_batch_finish(struct nft_batch *b)
 {
 	if (reserve(b, MNL_SOCKET_BUFFER_SIZE))
 		b->len += NLMSG_ALIGN(nftnl_batch_end(b->buf + b->len, b->seq++)->nlmsg_len);

@@ -68,8 +68,10 @@ struct nft_batch {
 
 void nft_batch_init(struct nft_batch *b, uint32_t first_seq);
 void nft_batch_free(struct nft_batch *b);
-void nft_batch_begin(struct nft_batch *b);
-void nft_batch_end(struct nft_batch *b);
+/* The batch's first and last message. Not nft_batch_begin/end: libnftnl up
+ * to 1.0.7 declares those names. */
+void nft_batch_start(struct nft_batch *b);
+void nft_batch_finish(struct nft_batch *b);
 const char *nft_batch_label(const struct nft_batch *b, uint32_t seq);
 
 /* The whole table, replacing any copy left behind (add, delete, add: one

@@ -11,6 +11,8 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
 
+#include "compat/compat.h"
+
 #define MONITOR_BUF (256 << 10)
 #define MONITOR_RCVBUF (4 << 20)	/* a ruleset flush sends one event per object */
 
