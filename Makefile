@@ -1,6 +1,7 @@
 # nflogd — block LAN hosts that spam, with NFLOG and nftables.
 #   make              build nflogd into build/
 #   sudo make check   install what is missing, build, run unit + integration tests
+#   sudo make check COMPAT=el7   the same with every CentOS/ClearOS 7 fallback
 #   sudo make demo    a namespace lab where a spam bot gets blocked
 #   sudo make bench   benchmarks (not part of check)
 
@@ -18,18 +19,44 @@ LDFLAGS += -fsanitize=address,undefined
 B       := build/sanitize
 endif
 
+# make COMPAT=el7: every fallback a CentOS/ClearOS 7 build takes (see
+# scripts/configure.sh and nflogd/compat/), in its own build folder.
+ifneq ($(COMPAT),)
+B       := $(B)/$(COMPAT)
+endif
+
 # Link-time optimisation with gcc: an event's path crosses a dozen small
 # modules (intake, packet, whitelist, tracker, policy), and inlining across
 # them takes a fifth of its instructions off (callgrind on make bench's
 # pipeline). Fat objects: the unit tests link the same archive without it.
-# "make LTO=" turns it off (or LTO=... sets other flags); sanitizer builds
-# and other compilers go without; an LTO variable in the environment is
-# not taken.
+# "make LTO=" turns it off (or LTO=... sets other flags to try); sanitizer
+# builds and other compilers go without; an LTO variable in the environment
+# is not taken. scripts/configure.sh drops flags the compiler does not take
+# (gcc < 10 has no -flto=auto, gcc < 4.9 no -ffat-lto-objects).
 CC_IS_GCC := $(shell $(CC) --version 2>/dev/null | grep -q 'Free Software Foundation' && echo 1)
-ifneq ($(origin LTO),command line)
-LTO     := $(if $(filter 1,$(SANITIZE)),,$(if $(filter 1,$(CC_IS_GCC)),-flto=auto -ffat-lto-objects))
+ifeq ($(origin LTO),command line)
+LTO_WANTED := $(LTO)
+else
+LTO_WANTED := $(if $(filter 1,$(SANITIZE)),,$(if $(filter 1,$(CC_IS_GCC)),-flto=auto -ffat-lto-objects))
 endif
-ifneq ($(and $(strip $(LTO)),$(filter 1,$(CC_IS_GCC))),)
+
+# What the machine has, probed by scripts/configure.sh into $(B)/config.h
+# (forced into every object) and $(B)/config.mk. It runs again when the
+# compiler, flags, COMPAT or a library version changes. Not for the goals
+# that only install or clean (the libraries may not be there yet).
+NOCONF_GOALS := clean deps fuzz check demo bench clang uninstall
+ifneq ($(or $(filter-out $(NOCONF_GOALS),$(MAKECMDGOALS)),$(if $(MAKECMDGOALS),,all)),)
+CONF_IN = $(CC)|$(CFLAGS)|$(COMPAT)|$(LTO_WANTED)|$(shell pkg-config --modversion $(PKGS) 2>/dev/null | tr '\n' ' ')
+$(B)/config.in: FORCE
+	@mkdir -p $(B)
+	@echo '$(CONF_IN)' | cmp -s - $@ || echo '$(CONF_IN)' >$@
+$(B)/config.mk: $(B)/config.in scripts/configure.sh
+	@CC='$(CC)' CFLAGS='$(CFLAGS)' COMPAT='$(COMPAT)' LTO_WANTED='$(LTO_WANTED)' \
+		scripts/configure.sh $(B)
+include $(B)/config.mk
+endif
+LTO_FLAGS := $(CONF_LTO)
+ifneq ($(and $(strip $(LTO_FLAGS)),$(filter 1,$(CC_IS_GCC))),)
 AR      := gcc-ar
 endif
 
@@ -37,13 +64,14 @@ endif
 # still get as far as installing them.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) $(LTO) $(PKG_CFLAGS) -Inflogd -MMD -MP
+ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) $(LTO_FLAGS) $(PKG_CFLAGS) -include $(B)/config.h -Inflogd -MMD -MP
 
-# Every module in nflogd/ but the programs' mains goes into libnflogd.a.
+# Every module in nflogd/ but the programs' mains goes into libnflogd.a,
+# with the shims of nflogd/compat/ (unused ones cost a few bytes).
 MAINS    := main nflogctl
-LIB_SRCS := $(filter-out $(MAINS),$(basename $(notdir $(wildcard nflogd/*.c))))
+LIB_SRCS := $(filter-out $(MAINS:%=nflogd/%.c),$(wildcard nflogd/*.c nflogd/compat/*.c))
 O       = $(B)/obj
-LIB_OBJS = $(LIB_SRCS:%=$(O)/nflogd/%.o)
+LIB_OBJS = $(LIB_SRCS:%.c=$(O)/%.o)
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 TOOLS    := synflood
 
@@ -81,14 +109,14 @@ $(B)/libnflogd.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 $(B)/nflogd: $(O)/nflogd/main.o $(B)/libnflogd.a
-	$(CC) $(CFLAGS) $(LTO) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(CFLAGS) $(LTO_FLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(B)/nflogctl: $(O)/nflogd/nflogctl.o $(B)/libnflogd.a
-	$(CC) $(CFLAGS) $(LTO) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(CFLAGS) $(LTO_FLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(B)/tools/%: $(O)/tests/tools/%.o $(B)/libnflogd.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LTO) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+	$(CC) $(CFLAGS) $(LTO_FLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 $(B)/tests/unit/%: $(O)/tests/unit/%.o $(B)/libnflogd.a
 	@mkdir -p $(dir $@)
@@ -133,7 +161,7 @@ demo: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory all
-	@LTO="$(LTO)" tests/bench/run.sh $(B)
+	@LTO="$$(sed -n 's/^CONF_LTO := //p' $(B)/config.mk)" tests/bench/run.sh $(B)
 
 # Both compilers must stay warning-free.
 clang:
@@ -165,7 +193,9 @@ uninstall:
 		$(UNITDIR)/nflogd.service $(TMPFILESDIR)/nflogd.conf $(COMPLDIR)/nflogctl \
 		$(CLEAROSDIR)/90-nflogd
 
+# Not into other file systems: a Debian 11 root (tests/platform/debian11.sh)
+# has /dev, /proc and /sys mounted while it runs.
 clean:
-	rm -rf build
+	rm -rf --one-file-system build
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

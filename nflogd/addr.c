@@ -11,20 +11,27 @@ static const uint8_t v4_mapped_prefix[12] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
 };
 
+static bool bytes_mapped(const uint8_t b[16])
+{
+	return memcmp(b, v4_mapped_prefix, sizeof(v4_mapped_prefix)) == 0;
+}
+
 bool addr_is_v4(const struct addr *a)
 {
-	return memcmp(a->b, v4_mapped_prefix, sizeof(v4_mapped_prefix)) == 0;
+	return bytes_mapped(a->b) && !a->v6_mapped;
 }
 
 void addr_from_v4(struct addr *a, const uint8_t v4[4])
 {
 	memcpy(a->b, v4_mapped_prefix, sizeof(v4_mapped_prefix));
 	memcpy(a->b + 12, v4, 4);
+	a->v6_mapped = 0;
 }
 
 void addr_from_v6(struct addr *a, const uint8_t v6[16])
 {
 	memcpy(a->b, v6, 16);
+	a->v6_mapped = bytes_mapped(v6);
 }
 
 const uint8_t *addr_v4_bytes(const struct addr *a)
@@ -34,7 +41,9 @@ const uint8_t *addr_v4_bytes(const struct addr *a)
 
 int addr_cmp(const struct addr *a, const struct addr *b)
 {
-	return memcmp(a->b, b->b, sizeof(a->b));
+	int c = memcmp(a->b, b->b, sizeof(a->b));
+
+	return c ? c : a->v6_mapped - b->v6_mapped;
 }
 
 int addr_parse(const char *s, struct addr *out)
@@ -45,7 +54,6 @@ int addr_parse(const char *s, struct addr *out)
 		addr_from_v4(out, buf);
 		return 0;
 	}
-	/* A literal ::ffff:a.b.c.d is IPv4 in disguise; keep it, it maps the same. */
 	if (inet_pton(AF_INET6, s, buf) == 1) {
 		addr_from_v6(out, buf);
 		return 0;
@@ -90,7 +98,7 @@ int cidr_parse(const char *s, struct cidr *out)
 	if (addr_parse(host, &out->base) < 0)
 		return -1;
 
-	bool v4 = addr_is_v4(&out->base) && strchr(host, ':') == NULL;
+	bool v4 = addr_is_v4(&out->base);
 	unsigned maxlen = v4 ? 32 : 128;
 
 	if (slash) {
@@ -115,19 +123,26 @@ int cidr_parse(const char *s, struct cidr *out)
 const char *cidr_format(const struct cidr *c, char buf[CIDR_STRLEN])
 {
 	char a[ADDR_STRLEN];
-	bool v4 = addr_is_v4(&c->base) && c->prefix >= 96;
+	bool v4 = cidr_is_v4(c);
 
 	snprintf(buf, CIDR_STRLEN, "%s/%u", addr_format(&c->base, a),
 		 v4 ? c->prefix - 96u : c->prefix);
 	return buf;
 }
 
+bool cidr_is_v4(const struct cidr *c)
+{
+	return addr_is_v4(&c->base);
+}
+
 bool cidr_contains(const struct cidr *c, const struct addr *a)
 {
 	struct addr masked = *a;
 
+	if (addr_is_v4(a) != cidr_is_v4(c))
+		return false;
 	mask_prefix(&masked, c->prefix, false);
-	return addr_equal(&masked, &c->base);
+	return memcmp(masked.b, c->base.b, sizeof(masked.b)) == 0;
 }
 
 void cidr_range(const struct cidr *c, struct addr *first, struct addr *last)
@@ -135,6 +150,11 @@ void cidr_range(const struct cidr *c, struct addr *first, struct addr *last)
 	*first = c->base;
 	*last = c->base;
 	mask_prefix(last, c->prefix, true);
+	/* An IPv6 range's ends are IPv6 addresses, whatever their bytes. */
+	if (!cidr_is_v4(c)) {
+		addr_from_v6(first, first->b);
+		addr_from_v6(last, last->b);
+	}
 }
 
 int mac_parse(const char *s, struct mac *out)

@@ -8,11 +8,16 @@
 #include <string.h>
 
 /* IPv4 is held IPv4-mapped (::ffff:a.b.c.d) so one 16-byte key serves both
- * families in hash tables and comparisons. */
+ * families in hash tables and comparisons. An IPv6 address of that range is
+ * a different host (the kernel matches it in the IPv6 sets; a LAN host may
+ * send from one): v6_mapped tells it apart, so the family is explicit. */
 struct addr {
 	uint8_t b[16];
+	uint8_t v6_mapped;	/* 1: b is IPv6 in ::ffff:0:0/96, not IPv4 */
 };
 
+/* One family: an IPv4 network never covers IPv6 addresses, nor the other
+ * way round, as the kernel's allow4 and allow6 sets. */
 struct cidr {
 	struct addr base;	/* masked to the prefix */
 	uint8_t prefix;		/* 0..128, over the mapped form for IPv4 */
@@ -32,17 +37,22 @@ void addr_from_v6(struct addr *a, const uint8_t v6[16]);
 const uint8_t *addr_v4_bytes(const struct addr *a);
 static inline bool addr_equal(const struct addr *a, const struct addr *b)
 {
-	return memcmp(a->b, b->b, sizeof(a->b)) == 0;
+	return memcmp(a->b, b->b, sizeof(a->b)) == 0 && a->v6_mapped == b->v6_mapped;
 }
 int addr_cmp(const struct addr *a, const struct addr *b);
 
+/* The text names the family: a dotted quad is IPv4, any form with ':' is
+ * IPv6, ::ffff:a.b.c.d included (the kernel's blocked6 and allow6 hold it). */
 int addr_parse(const char *s, struct addr *out);
 const char *addr_format(const struct addr *a, char buf[ADDR_STRLEN]);
 
-/* "192.0.2.0/24", "2001:db8::/32" or a bare address (/32 or /128).
- * Host bits set below the prefix are an error: the user meant something else. */
+/* "192.0.2.0/24", "2001:db8::/32" or a bare address (/32 or /128), its
+ * family as addr_parse's. Host bits set below the prefix are an error: the
+ * user meant something else. */
 int cidr_parse(const char *s, struct cidr *out);
 const char *cidr_format(const struct cidr *c, char buf[CIDR_STRLEN]);
+bool cidr_is_v4(const struct cidr *c);
+/* Only addresses of the network's own family. */
 bool cidr_contains(const struct cidr *c, const struct addr *a);
 /* First and last address covered. */
 void cidr_range(const struct cidr *c, struct addr *first, struct addr *last);
@@ -73,6 +83,8 @@ static inline uint32_t addr_hash(const struct addr *a, uint64_t seed)
 
 	memcpy(&hi, a->b, 8);
 	memcpy(&lo, a->b + 8, 8);
+	/* hi is 0 for every mapped address: the flag makes it differ. */
+	hi ^= (uint64_t)a->v6_mapped << 63;
 #ifdef __SIZEOF_INT128__
 	{
 		__uint128_t m = (__uint128_t)(hi ^ seed ^ 0xa0761d6478bd642fULL) *

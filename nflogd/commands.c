@@ -78,6 +78,7 @@ static void cmd_status(struct nflogd *d, char **w, int n, struct reply *r)
 	reply_str(r, "block_scope", d->cfg.block_scope == SCOPE_ALL ? "all" : "smtp");
 	reply_str(r, "table", d->cfg.table);
 	reply_str(r, "kernel_timeouts", d->nft.timeouts ? "yes" : "no");
+	reply_str(r, "expiry", nft_expiry_mode(&d->nft));
 	reply_num(r, "events_received", (int64_t)in->events);
 	reply_num(r, "events_lost", (int64_t)in->lost);
 	reply_num(r, "overruns", (int64_t)in->overruns);
@@ -87,6 +88,7 @@ static void cmd_status(struct nflogd *d, char **w, int n, struct reply *r)
 	reply_num(r, "kernel_batching", d->intake.qthreshold);
 	reply_num(r, "malformed", (int64_t)(in->malformed + d->stats.malformed));
 	reply_num(r, "counted", (int64_t)d->stats.counted);
+	reply_num(r, "unparsed_counted", (int64_t)d->stats.unparsed_counted);
 	reply_num(r, "retransmits", (int64_t)d->stats.retransmits);
 	reply_num(r, "whitelisted", (int64_t)d->stats.whitelisted);
 	reply_num(r, "hosts_tracked", (int64_t)tracker_count(d->tracker));
@@ -95,8 +97,10 @@ static void cmd_status(struct nflogd *d, char **w, int n, struct reply *r)
 	reply_num(r, "blocks", (int64_t)d->stats.blocks);
 	reply_num(r, "unblocks", (int64_t)d->stats.unblocks);
 	reply_num(r, "block_refused", (int64_t)d->stats.block_refused);
+	reply_num(r, "released_early_cap", (int64_t)d->policy->released_early);
 	reply_num(r, "kernel_errors", (int64_t)d->stats.kernel_errors);
 	reply_num(r, "table_restores", (int64_t)d->stats.table_restores);
+	reply_num(r, "elements_restored", (int64_t)d->stats.elements_restored);
 	reply_num(r, "block_latency_samples", lat.n);
 	reply_num(r, "block_latency_p50_us", lat.p50);
 	reply_num(r, "block_latency_p99_us", lat.p99);

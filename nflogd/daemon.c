@@ -346,6 +346,9 @@ struct offender *daemon_block(struct nflogd *d, const struct addr *a, const stru
 	return o;
 }
 
+/* The copy the parser's limits are made for is the one asked for. */
+_Static_assert(INTAKE_COPY_RANGE == PACKET_COPY_LEN, "NFLOG copy range != PACKET_COPY_LEN");
+
 void daemon_on_event(void *ctx, const struct intake_event *ev)
 {
 	struct nflogd *d = ctx;
@@ -354,6 +357,18 @@ void daemon_on_event(void *ctx, const struct intake_event *ev)
 
 	switch (packet_parse(ev->payload, ev->len, &e->c)) {
 	case PACKET_OK:
+		if (!conn_is_attempt(&e->c)) {
+			d->stats.not_attempt++;
+			return;
+		}
+		if (!config_port_counted(&d->cfg, e->c.dport)) {
+			d->stats.other_port++;
+			return;
+		}
+		break;
+	case PACKET_IP_ONLY:
+		/* The kernel's rule matched a new connection to a counted port
+		 * past what was copied or walked: the source still counts. */
 		break;
 	case PACKET_NOT_TCP:
 		d->stats.not_tcp++;
@@ -362,20 +377,14 @@ void daemon_on_event(void *ctx, const struct intake_event *ev)
 		d->stats.malformed++;
 		return;
 	}
-	if (!conn_is_attempt(&e->c)) {
-		d->stats.not_attempt++;
-		return;
-	}
-	if (!config_port_counted(&d->cfg, e->c.dport)) {
-		d->stats.other_port++;
-		return;
-	}
 	if (has_mac)
 		memcpy(e->mac.b, ev->hwaddr, sizeof(e->mac.b));
 	if (daemon_whitelisted(d, &e->c.src, has_mac ? &e->mac : NULL)) {
 		d->stats.whitelisted++;
 		return;
 	}
+	if (e->c.ip_only)
+		d->stats.unparsed_counted++;	/* never a retransmit: counted below */
 	e->has_mac = has_mac;
 	e->tstamp_us = ev->tstamp_us;
 	tracker_hint(d->tracker, &e->c, &e->hint);

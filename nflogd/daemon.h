@@ -41,6 +41,7 @@ struct event_stats {
 	uint64_t counted;	/* connection attempts counted toward a host */
 	uint64_t retransmits;	/* the same attempt again */
 	uint64_t malformed;	/* packet data truncated or impossible */
+	uint64_t unparsed_counted;	/* counted by source, TCP header out of reach */
 	uint64_t not_tcp;	/* other protocol or later fragment */
 	uint64_t not_attempt;	/* TCP without SYN (conntrack's loose pick-up) */
 	uint64_t other_port;	/* not one of `ports` (a rule from elsewhere) */
@@ -52,6 +53,7 @@ struct event_stats {
 	uint64_t hooks_run, hooks_skipped;
 	uint64_t state_saves, state_errors;
 	uint64_t table_restores;
+	uint64_t elements_restored;	/* set elements someone deleted, put back */
 };
 
 struct nflogd {

@@ -16,6 +16,8 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <libnetfilter_log/libnetfilter_log.h>
 
+#include "compat/compat.h"
+
 static void account_seq(struct intake_state *state, struct intake_stats *st, uint32_t got)
 {
 	if (state->seq_seen && got != state->seq_next) {

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define INTAKE_COPY_RANGE 128		/* IPv6 + extension headers + TCP flags */
+#define INTAKE_COPY_RANGE 256		/* PACKET_COPY_LEN (packet.h) */
 /* Kernel batching adapts to the load. Quiet (the usual case, and a lone
  * bot): every event is sent at once, so a block is never held back by the
  * kernel. Busy (above 2000 events/s): the kernel gathers events until its

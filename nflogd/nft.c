@@ -7,8 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libmnl/libmnl.h>
 #include <linux/netfilter.h>
@@ -16,7 +22,10 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netlink.h>
 #include <libnftnl/rule.h>
+#include <libnftnl/set.h>
 #include <libnftnl/table.h>
+
+#include "compat/compat.h"
 
 #define ACK_WAIT_MS 1000	/* the kernel answers within the send; this is a safety net */
 
@@ -54,7 +63,7 @@ void nft_close(struct nft *n)
 void nft_batch_new(struct nft *n, struct nft_batch *b)
 {
 	nft_batch_init(b, n->seq);
-	nft_batch_begin(b);
+	nft_batch_start(b);
 }
 
 /* The batch must fit the socket's send buffer in one message. The size is
@@ -99,9 +108,20 @@ static int on_error(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int read_acks(struct nft *n, const struct nft_batch *b)
+int nft_parse_acks(struct nft *n, const struct nft_batch *b, const void *buf, size_t len,
+		   uint32_t *acks, int *first_err)
 {
 	static mnl_cb_t ctl[NLMSG_MIN_TYPE] = { [NLMSG_ERROR] = on_error };
+	struct ack_state st = { n, b, *acks, *first_err };
+	int r = mnl_cb_run2(buf, len, 0, n->portid, NULL, &st, ctl, NLMSG_MIN_TYPE);
+
+	*acks = st.acks;
+	*first_err = st.first_err;
+	return r;
+}
+
+static int read_acks(struct nft *n, const struct nft_batch *b)
+{
 	struct ack_state st = { n, b, 0, 0 };
 	char buf[65536];
 	int fd = mnl_socket_get_fd(n->nl);
@@ -128,7 +148,7 @@ static int read_acks(struct nft *n, const struct nft_batch *b)
 			return -errno;
 		}
 		/* Every reply is an ACK or an error; there is no NLMSG_DONE to wait for. */
-		mnl_cb_run2(buf, (size_t)r, 0, n->portid, NULL, &st, ctl, NLMSG_MIN_TYPE);
+		nft_parse_acks(n, b, buf, (size_t)r, &st.acks, &st.first_err);
 	}
 	return st.first_err;
 }
@@ -138,7 +158,7 @@ int nft_commit(struct nft *n, struct nft_batch *b)
 	ssize_t sent;
 	int rc;
 
-	nft_batch_end(b);
+	nft_batch_finish(b);
 	n->seq = b->seq;
 	if (b->failed) {
 		snprintf(n->err, sizeof(n->err), "nft: out of memory building a batch");
@@ -158,6 +178,26 @@ int nft_commit(struct nft *n, struct nft_batch *b)
 	return rc;
 }
 
+/* A kernel without set timeouts answers the timeout flag with EOPNOTSUPP;
+ * RHEL 7's 3.10 (and a kernel whose only loaded set backend, rbtree, has no
+ * timeouts) with EINVAL. */
+bool nft_timeouts_refused(int rc)
+{
+	return rc == -EOPNOTSUPP || rc == -EINVAL;
+}
+
+const char *nft_expiry_mode(const struct nft *n)
+{
+	if (n->timeouts)
+		return "kernel";
+	switch (n->timeouts_refused) {
+	case 0: return "daemon";
+	case EINVAL: return "daemon (kernel refused timeout sets: EINVAL)";
+	case EOPNOTSUPP: return "daemon (kernel refused timeout sets: EOPNOTSUPP)";
+	default: return "daemon (kernel refused timeout sets)";
+	}
+}
+
 int nft_install(struct nft *n, struct nft_ruleset *rs, const struct whitelist *wl,
 		const struct nft_block_elem *blocks, size_t nblocks)
 {
@@ -172,10 +212,11 @@ int nft_install(struct nft *n, struct nft_ruleset *rs, const struct whitelist *w
 		if (rc == 0)
 			n->rules_installed = b.nrules;
 		nft_batch_free(&b);
-		/* Old kernels (e.g. RHEL 7 backports) refuse timeout sets: the
-		 * daemon expires blocks itself anyway, so go on without. */
-		if (rc == -EOPNOTSUPP && n->timeouts) {
+		/* Old kernels refuse timeout sets: the daemon expires blocks
+		 * itself anyway, so go on without. */
+		if (n->timeouts && nft_timeouts_refused(rc)) {
 			n->timeouts = false;
+			n->timeouts_refused = -rc;
 			continue;
 		}
 		return rc;
@@ -296,11 +337,42 @@ int nft_generation(struct nft *n, uint32_t *gen)
 	return 0;
 }
 
+struct rule_count {
+	const char *table;
+	uint32_t *count;
+};
+
+static int rule_table_attr(const struct nlattr *a, void *data)
+{
+	const char **table = data;
+
+	if (mnl_attr_get_type(a) == NFTA_RULE_TABLE && mnl_attr_validate(a, MNL_TYPE_NUL_STRING) >= 0)
+		*table = mnl_attr_get_str(a);
+	return MNL_CB_OK;
+}
+
+/* Kernels before 4.x (RHEL 7's 3.10) ignore the dump's table filter and
+ * answer every rule of the family: count the ones whose table is ours. */
 static int on_rule(const struct nlmsghdr *nlh, void *data)
 {
-	if ((nlh->nlmsg_type & 0xff) == NFT_MSG_NEWRULE)
-		(*(uint32_t *)data)++;
+	struct rule_count *rc = data;
+	const char *table = NULL;
+
+	if ((nlh->nlmsg_type & 0xff) != NFT_MSG_NEWRULE)
+		return MNL_CB_OK;
+	if (mnl_attr_parse(nlh, sizeof(struct nfgenmsg), rule_table_attr, &table) < 0)
+		return MNL_CB_ERROR;
+	if (table != NULL && strcmp(table, rc->table) == 0)
+		(*rc->count)++;
 	return MNL_CB_OK;
+}
+
+int nft_rule_dump_count(const void *buf, size_t len, uint32_t seq, uint32_t portid,
+			const char *table, uint32_t *count)
+{
+	struct rule_count rc = { table, count };
+
+	return mnl_cb_run(buf, len, seq, portid, on_rule, &rc);
 }
 
 int nft_count_rules(struct nft *n, const char *table, uint32_t *count)
@@ -326,7 +398,173 @@ int nft_count_rules(struct nft *n, const char *table, uint32_t *count)
 
 		if (len < 0)
 			return -1;
-		ret = mnl_cb_run(buf, (size_t)len, seq, n->portid, on_rule, count);
+		ret = nft_rule_dump_count(buf, (size_t)len, seq, n->portid, table, count);
 	} while (ret > 0);
 	return ret < 0 ? -1 : 0;
+}
+
+struct elems_dump {
+	struct nft_elem_list *out;
+	bool failed;
+};
+
+static int on_elems(const struct nlmsghdr *nlh, void *data)
+{
+	struct elems_dump *d = data;
+
+	if ((nlh->nlmsg_type & 0xff) == NFT_MSG_NEWSETELEM && nft_elems_parse(nlh, d->out) < 0)
+		d->failed = true;
+	return MNL_CB_OK;
+}
+
+int nft_set_elems(struct nft *n, const char *table, const char *set, struct nft_elem_list *out)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE * 8];
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct elems_dump d = { out, false };
+	uint32_t seq = n->seq++;
+	struct nlmsghdr *nlh;
+	int ret;
+
+	if (s == NULL)
+		return -1;
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_INET, NLM_F_DUMP, seq);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, table);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, set);
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	if (mnl_socket_sendto(n->nl, nlh, nlh->nlmsg_len) < 0)
+		return -1;
+	do {
+		ssize_t len = mnl_socket_recvfrom(n->nl, buf, sizeof(buf));
+
+		if (len < 0)
+			return -1;
+		ret = mnl_cb_run(buf, (size_t)len, seq, n->portid, on_elems, &d);
+	} while (ret > 0);
+	if (ret < 0)
+		return errno == ENOENT ? 1 : -1;
+	return d.failed ? -1 : 0;
+}
+
+/* Is module NAME (as NAME.ko, NAME.ko.xz, ...) the target of a modules.dep line? */
+static bool dep_lists(const char *modules_dep, const char *name)
+{
+	size_t nlen = strlen(name);
+
+	for (const char *line = modules_dep; *line != '\0';) {
+		const char *colon = strchr(line, ':'), *eol = strchr(line, '\n');
+		const char *base;
+
+		if (eol == NULL)
+			eol = line + strlen(line);
+		if (colon != NULL && colon < eol) {
+			for (base = colon; base > line && base[-1] != '/'; base--)
+				;
+			if ((size_t)(colon - base) >= nlen + 3 && strncmp(base, name, nlen) == 0 &&
+			    strncmp(base + nlen, ".ko", 3) == 0 &&
+			    (base + nlen + 3 == colon || base[nlen + 3] == '.'))
+				return true;
+		}
+		line = *eol != '\0' ? eol + 1 : eol;
+	}
+	return false;
+}
+
+/* Set backends were modules of their own in older kernels: nft_hash and
+ * nft_rbtree (3.10, RHEL 7), later nft_set_hash and nft_set_rbtree, when
+ * the name nft_hash went to the hash expression. Newer kernels have them
+ * in one module loaded with nf_tables (or built in). */
+const char *nft_hash_backend_module(const char *modules_dep)
+{
+	if (dep_lists(modules_dep, "nft_set_hash"))
+		return "nft_set_hash";
+	if (dep_lists(modules_dep, "nft_hash") && dep_lists(modules_dep, "nft_rbtree"))
+		return "nft_hash";
+	return NULL;
+}
+
+static char *read_modules_dep(void)
+{
+	char path[sizeof(((struct utsname *)0)->release) + 32];
+	struct utsname u;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f, *m;
+
+	if (uname(&u) < 0)
+		return NULL;
+	snprintf(path, sizeof(path), "/lib/modules/%s/modules.dep", u.release);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return NULL;
+	m = open_memstream(&text, &len);
+	if (m != NULL) {
+		char chunk[8192];
+		size_t r;
+
+		while ((r = fread(chunk, 1, sizeof(chunk), f)) > 0)
+			fwrite(chunk, 1, r, m);
+		fclose(m);
+	}
+	fclose(f);
+	return text;
+}
+
+static int run_modprobe(const char *module)
+{
+	static const char *const paths[] = { "/sbin/modprobe", "/usr/sbin/modprobe" };
+	char *const argv[] = { "modprobe", "-q", (char *)module, NULL };
+	char *const env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+	posix_spawnattr_t attr;
+	sigset_t none;
+	int rc = ENOENT, status;
+	pid_t pid;
+
+	sigemptyset(&none);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]) && rc == ENOENT; i++)
+		if (access(paths[i], X_OK) == 0)
+			rc = posix_spawn(&pid, paths[i], NULL, &attr, argv, env);
+	posix_spawnattr_destroy(&attr);
+	if (rc != 0)
+		return -1;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/* A kernel that autoloads a set backend only while none is loaded (RHEL
+ * 7's 3.10 among them) refuses timeout sets once rbtree
+ * alone is there (our interval sets load it first). Load the hash backend
+ * now, while the daemon may still load modules. */
+int nft_load_hash_backend(char *note, size_t len)
+{
+	char *dep = read_modules_dep(), sys[64];
+	const char *module = dep != NULL ? nft_hash_backend_module(dep) : NULL;
+	struct stat st;
+	int rc = 0;
+
+	if (dep == NULL) {
+		snprintf(note, len, "set backends: no modules.dep, as the kernel autoloads them");
+	} else if (module == NULL) {
+		snprintf(note, len, "set backends: built into nf_tables, nothing to load");
+	} else {
+		snprintf(sys, sizeof(sys), "/sys/module/%s", module);
+		if (stat(sys, &st) == 0)
+			snprintf(note, len, "set backends: %s already loaded", module);
+		else if (run_modprobe(module) == 0)
+			snprintf(note, len, "set backends: loaded %s for timeout sets", module);
+		else {
+			snprintf(note, len, "set backends: could not load %s (modprobe failed):"
+				 " timeout sets may be refused, then blocks expire by the daemon",
+				 module);
+			rc = -1;
+		}
+	}
+	free(dep);
+	return rc;
 }

@@ -8,6 +8,7 @@
 
 #include <libmnl/libmnl.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
 #include <libnftnl/chain.h>
@@ -103,13 +104,13 @@ static void msg_end(struct nft_batch *b, struct nlmsghdr *nlh)
 	b->len += NLMSG_ALIGN(nlh->nlmsg_len);
 }
 
-void nft_batch_begin(struct nft_batch *b)
+void nft_batch_start(struct nft_batch *b)
 {
 	if (reserve(b, MNL_SOCKET_BUFFER_SIZE))
 		b->len += NLMSG_ALIGN(nftnl_batch_begin(b->buf + b->len, b->seq++)->nlmsg_len);
 }
 
-void nft_batch_end(struct nft_batch *b)
+void nft_batch_finish(struct nft_batch *b)
 {
 	if (reserve(b, MNL_SOCKET_BUFFER_SIZE))
 		b->len += NLMSG_ALIGN(nftnl_batch_end(b->buf + b->len, b->seq++)->nlmsg_len);
@@ -271,37 +272,49 @@ static bool key_increment(uint8_t *key, size_t len)
 }
 
 /* An interval set holds [first, last] as first and an END element at last + 1. */
-static void put_ranges(struct nft_batch *b, const char *table, const struct whitelist *wl, bool v4)
+static int range_elems(const struct whitelist *wl, bool v4, struct nft_elem_list *out)
 {
-	const struct set_desc *d = &named_sets[v4 ? 0 : 1];
 	struct addr_range *r = calloc(wl->nnets ? wl->nnets : 1, sizeof(*r));
-	size_t n = r ? whitelist_ranges(wl, v4, r) : 0;
-	struct chunker c = { b, table, d->name, v4 ? "add whitelist to allow4"
-						   : "add whitelist to allow6", d->id, true, NULL, 0 };
-	size_t off = v4 ? 12 : 0;
+	size_t n = r ? whitelist_ranges(wl, v4, r) : 0, len = v4 ? 4 : 16, off = v4 ? 12 : 0;
+	int rc = r ? 0 : -1;
 
-	if (r == NULL)
-		b->failed = true;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && rc == 0; i++) {
 		uint8_t end[16];
 
-		chunk_add(&c, r[i].first.b + off, d->key_len, 0, 0);
-		memcpy(end, r[i].last.b + off, d->key_len);
-		if (key_increment(end, d->key_len))
-			chunk_add(&c, end, d->key_len, NFT_SET_ELEM_INTERVAL_END, 0);
+		rc = nft_elem_push(out, r[i].first.b + off, len, 0, 0, 0);
+		memcpy(end, r[i].last.b + off, len);
+		if (rc == 0 && key_increment(end, len))
+			rc = nft_elem_push(out, end, len, NFT_SET_ELEM_INTERVAL_END, 0, 0);
 	}
-	chunk_flush(&c);
 	free(r);
+	return rc;
 }
 
-static void put_macs(struct nft_batch *b, const char *table, const struct whitelist *wl)
+int nft_whitelist_elems(const struct whitelist *wl, enum nft_set_id set,
+			struct nft_elem_list *out)
 {
-	struct chunker c = { b, table, "allowmac", "add whitelist to allowmac", SET_ALLOWMAC,
-			     true, NULL, 0 };
-
+	if (set == SET_ALLOW4 || set == SET_ALLOW6)
+		return range_elems(wl, set == SET_ALLOW4, out);
 	for (size_t i = 0; i < wl->nmacs; i++)
-		chunk_add(&c, wl->macs[i].b, sizeof(wl->macs[i].b), 0, 0);
+		if (nft_elem_push(out, wl->macs[i].b, sizeof(wl->macs[i].b), 0, 0, 0) < 0)
+			return -1;
+	return 0;
+}
+
+static void put_whitelist(struct nft_batch *b, const char *table, const struct whitelist *wl,
+			  const struct set_desc *d)
+{
+	char what[48];
+	struct chunker c = { b, table, d->name, what, d->id, true, NULL, 0 };
+	struct nft_elem_list l = { 0 };
+
+	snprintf(what, sizeof(what), "add whitelist to %s", d->name);
+	if (nft_whitelist_elems(wl, d->id, &l) < 0)
+		b->failed = true;
+	for (size_t i = 0; i < l.n; i++)
+		chunk_add(&c, l.v[i].key, l.v[i].len, l.v[i].flags, 0);
 	chunk_flush(&c);
+	nft_elem_list_free(&l);
 }
 
 /* One family's elements of a block list. */
@@ -577,10 +590,115 @@ void nft_batch_put_ruleset(struct nft_batch *b, const struct nft_ruleset *rs,
 			d.flags &= ~(uint32_t)NFT_SET_TIMEOUT;
 		put_set(b, rs->table, &d);
 	}
-	put_ranges(b, rs->table, wl, true);
-	put_ranges(b, rs->table, wl, false);
-	put_macs(b, rs->table, wl);
+	for (size_t i = 0; i < 3; i++)	/* allow4, allow6, allowmac */
+		put_whitelist(b, rs->table, wl, &named_sets[i]);
 	nft_batch_put_blocks(b, rs->table, true, rs->timeouts, blocks, nblocks);
 	put_chain(b, rs->table);
 	put_rules(b, rs);
+}
+
+/* --- element lists --- */
+
+void nft_elem_list_free(struct nft_elem_list *l)
+{
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+int nft_elem_push(struct nft_elem_list *l, const void *key, size_t len, uint32_t flags,
+		  uint64_t timeout_ms, uint64_t expires_ms)
+{
+	struct nft_elem *e;
+
+	if (len > sizeof(e->key))
+		return -1;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		struct nft_elem *v = realloc(l->v, cap * sizeof(*v));
+
+		if (v == NULL)
+			return -1;
+		l->v = v;
+		l->cap = cap;
+	}
+	e = &l->v[l->n++];
+	memset(e, 0, sizeof(*e));
+	memcpy(e->key, key, len);
+	e->len = (uint8_t)len;
+	e->flags = flags;
+	e->timeout_ms = timeout_ms;
+	e->expires_ms = expires_ms;
+	return 0;
+}
+
+static uint64_t elem_u64(struct nftnl_set_elem *e, uint16_t attr)
+{
+	return nftnl_set_elem_is_set(e, attr) ? nftnl_set_elem_get_u64(e, attr) : 0;
+}
+
+int nft_elems_parse(const struct nlmsghdr *nlh, struct nft_elem_list *out)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_set_elems_iter *it = NULL;
+	struct nftnl_set_elem *e;
+	int rc = -1;
+
+	if (nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(struct nfgenmsg) || s == NULL ||
+	    nftnl_set_elems_nlmsg_parse(nlh, s) < 0 ||
+	    (it = nftnl_set_elems_iter_create(s)) == NULL)
+		goto out;
+	rc = 0;
+	while (rc == 0 && (e = nftnl_set_elems_iter_next(it)) != NULL) {
+		uint32_t len = 0;
+		const void *key = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len);
+		uint32_t flags = nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_FLAGS)
+					 ? nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_FLAGS) : 0;
+
+		if (key == NULL)	/* the catch-all element: not one of ours */
+			continue;
+		rc = nft_elem_push(out, key, len, flags, elem_u64(e, NFTNL_SET_ELEM_TIMEOUT),
+				   elem_u64(e, NFTNL_SET_ELEM_EXPIRATION));
+	}
+out:
+	if (it)
+		nftnl_set_elems_iter_destroy(it);
+	if (s)
+		nftnl_set_free(s);
+	return rc;
+}
+
+static int elem_cmp(const void *a, const void *b)
+{
+	const struct nft_elem *x = a, *y = b;
+	int c = x->len != y->len ? (x->len > y->len) - (x->len < y->len)
+				 : memcmp(x->key, y->key, x->len);
+
+	return c ? c : (x->flags > y->flags) - (x->flags < y->flags);
+}
+
+void nft_elems_sort(struct nft_elem_list *l)
+{
+	if (l->n > 1)
+		qsort(l->v, l->n, sizeof(*l->v), elem_cmp);
+}
+
+const struct nft_elem *nft_elem_find(const struct nft_elem_list *l, const void *key, size_t len,
+				     uint32_t flags)
+{
+	struct nft_elem probe = { .len = (uint8_t)len, .flags = flags };
+
+	if (len > sizeof(probe.key) || l->n == 0)
+		return NULL;
+	memcpy(probe.key, key, len);
+	return bsearch(&probe, l->v, l->n, sizeof(*l->v), elem_cmp);
+}
+
+size_t nft_elems_missing(const struct nft_elem_list *want, const struct nft_elem_list *have)
+{
+	size_t missing = 0;
+
+	for (size_t i = 0; i < want->n; i++)
+		missing += nft_elem_find(have, want->v[i].key, want->v[i].len,
+					 want->v[i].flags) == NULL;
+	return missing;
 }

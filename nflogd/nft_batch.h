@@ -34,6 +34,21 @@ struct nft_block_elem {
 	uint64_t timeout_ms;	/* 0: no timeout */
 };
 
+/* One element of a set: as the table should hold it, or as the kernel
+ * dumped it. */
+struct nft_elem {
+	uint8_t key[16];
+	uint8_t len;
+	uint32_t flags;		/* NFT_SET_ELEM_INTERVAL_END */
+	uint64_t timeout_ms;	/* 0: none */
+	uint64_t expires_ms;	/* time left of the timeout; 0: none */
+};
+
+struct nft_elem_list {
+	struct nft_elem *v;
+	size_t n, cap;
+};
+
 /* Why each message is there, to name the object in a kernel error. */
 struct nft_msg_label {
 	uint32_t seq;
@@ -53,8 +68,10 @@ struct nft_batch {
 
 void nft_batch_init(struct nft_batch *b, uint32_t first_seq);
 void nft_batch_free(struct nft_batch *b);
-void nft_batch_begin(struct nft_batch *b);
-void nft_batch_end(struct nft_batch *b);
+/* The batch's first and last message. Not nft_batch_begin/end: libnftnl up
+ * to 1.0.7 declares those names. */
+void nft_batch_start(struct nft_batch *b);
+void nft_batch_finish(struct nft_batch *b);
 const char *nft_batch_label(const struct nft_batch *b, uint32_t seq);
 
 /* The whole table, replacing any copy left behind (add, delete, add: one
@@ -68,5 +85,26 @@ void nft_batch_put_table_delete(struct nft_batch *b, const char *table);
  * with add and timeouts (a set made without the timeout flag refuses them). */
 void nft_batch_put_blocks(struct nft_batch *b, const char *table, bool add, bool timeouts,
 			  const struct nft_block_elem *elems, size_t n);
+
+/* --- elements: what a set should hold, what the kernel says it holds --- */
+
+struct nlmsghdr;
+void nft_elem_list_free(struct nft_elem_list *l);
+/* Append one element. 0, or -1 out of memory. */
+int nft_elem_push(struct nft_elem_list *l, const void *key, size_t len, uint32_t flags,
+		  uint64_t timeout_ms, uint64_t expires_ms);
+/* Append the elements of a NEWSETELEM message (a GETSETELEM dump's reply).
+ * 0, or -1 when it does not parse or memory ran out. */
+int nft_elems_parse(const struct nlmsghdr *nlh, struct nft_elem_list *out);
+/* The elements the whitelist puts in set (SET_ALLOW4, SET_ALLOW6 or
+ * SET_ALLOWMAC): ranges as a start and an end element. 0, or -1. */
+int nft_whitelist_elems(const struct whitelist *wl, enum nft_set_id set,
+			struct nft_elem_list *out);
+/* Order by key, then flags; nft_elem_find on a sorted list. */
+void nft_elems_sort(struct nft_elem_list *l);
+const struct nft_elem *nft_elem_find(const struct nft_elem_list *l, const void *key, size_t len,
+				     uint32_t flags);
+/* Elements of want (sorted) missing from have (sorted). */
+size_t nft_elems_missing(const struct nft_elem_list *want, const struct nft_elem_list *have);
 
 #endif

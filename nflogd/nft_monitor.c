@@ -11,6 +11,8 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
 
+#include "compat/compat.h"
+
 #define MONITOR_BUF (256 << 10)
 #define MONITOR_RCVBUF (4 << 20)	/* a ruleset flush sends one event per object */
 
@@ -80,9 +82,16 @@ static bool removes_part(uint16_t type)
 	case NFT_MSG_DELRULE:
 	case NFT_MSG_DELSET:
 		return true;
-	default:	/* element deletions: the kernel's own expiries, or our own */
+	default:	/* element deletions: nft_monitor_classify looks at those */
 		return false;
 	}
+}
+
+/* Elements added by hand matter too: one in a whitelist set lets a host
+ * through that the daemon counts and "blocks". */
+static bool changes_elements(uint16_t type)
+{
+	return type == NFT_MSG_DELSETELEM || type == NFT_MSG_NEWSETELEM;
 }
 
 /* Every one of these messages names its table in attribute 1
@@ -98,10 +107,12 @@ static bool names_table(const struct nlmsghdr *nlh, const char *table)
 	return false;
 }
 
-bool nft_monitor_hits(const void *buf, size_t len, const char *table, uint32_t our_portid)
+enum monitor_verdict nft_monitor_classify(const void *buf, size_t len, const char *table,
+					  uint32_t our_portid)
 {
 	const struct nlmsghdr *nlh = buf;
 	int remaining = len > INT32_MAX ? INT32_MAX : (int)len;
+	enum monitor_verdict v = MONITOR_QUIET;
 
 	for (; remaining >= (int)NLMSG_HDRLEN && nlh->nlmsg_len >= NLMSG_HDRLEN &&
 	       nlh->nlmsg_len <= (uint32_t)remaining;
@@ -110,16 +121,25 @@ bool nft_monitor_hits(const void *buf, size_t len, const char *table, uint32_t o
 		    nlh->nlmsg_pid == our_portid || nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(struct nfgenmsg))
 			continue;
 		if (removes_part(NFNL_MSG_TYPE(nlh->nlmsg_type)) && names_table(nlh, table))
-			return true;
+			return MONITOR_HIT;
+		/* NFTA_SET_ELEM_LIST_TABLE is attribute 1 too. */
+		if (changes_elements(NFNL_MSG_TYPE(nlh->nlmsg_type)) && nlh->nlmsg_pid != 0 &&
+		    names_table(nlh, table))
+			v = MONITOR_ELEMENTS;
 	}
-	return false;
+	return v;
+}
+
+bool nft_monitor_hits(const void *buf, size_t len, const char *table, uint32_t our_portid)
+{
+	return nft_monitor_classify(buf, len, table, our_portid) == MONITOR_HIT;
 }
 
 enum monitor_verdict nft_monitor_drain(struct nft_monitor *m, const char *table,
 				       uint32_t our_portid)
 {
 	int fd = mnl_socket_get_fd(m->nl);
-	bool hit = false, lost = false;
+	bool hit = false, lost = false, elems = false;
 
 	for (;;) {
 		ssize_t r = recv(fd, m->buf, MONITOR_BUF, MSG_DONTWAIT);
@@ -132,9 +152,19 @@ enum monitor_verdict nft_monitor_drain(struct nft_monitor *m, const char *table,
 				lost = true;
 				continue;
 			}
-			return hit ? MONITOR_HIT : lost ? MONITOR_UNSURE : MONITOR_QUIET;
+			return hit ? MONITOR_HIT : lost ? MONITOR_UNSURE
+			       : elems ? MONITOR_ELEMENTS : MONITOR_QUIET;
 		}
 		m->events++;
-		hit |= nft_monitor_hits(m->buf, (size_t)r, table, our_portid);
+		switch (nft_monitor_classify(m->buf, (size_t)r, table, our_portid)) {
+		case MONITOR_HIT:
+			hit = true;
+			break;
+		case MONITOR_ELEMENTS:
+			elems = true;
+			break;
+		default:
+			break;
+		}
 	}
 }

@@ -25,15 +25,22 @@ void nft_monitor_pause(struct nft_monitor *m);
 /* 0, or -1 (errno set) with the monitor still out of the group: call again. */
 int nft_monitor_resume(struct nft_monitor *m);
 
-/* Pure: does this datagram of nf_tables notifications remove part of table
- * (a table, chain, rule or set deletion) on behalf of anyone but our_portid? */
-bool nft_monitor_hits(const void *buf, size_t len, const char *table, uint32_t our_portid);
-
 enum monitor_verdict {
 	MONITOR_QUIET,		/* nothing touched our table */
+	MONITOR_ELEMENTS,	/* someone changed elements of its sets */
 	MONITOR_HIT,		/* someone removed part of it */
 	MONITOR_UNSURE,		/* notifications were lost: check the kernel */
 };
+
+/* Pure: does this datagram of nf_tables notifications remove part of table
+ * (a table, chain, rule or set deletion) on behalf of anyone but our_portid? */
+bool nft_monitor_hits(const void *buf, size_t len, const char *table, uint32_t our_portid);
+/* Pure: the same datagram's worst news for table: MONITOR_HIT as above,
+ * MONITOR_ELEMENTS for element changes (a set flushed, an element deleted
+ * or added by hand) by anyone but our_portid and the kernel itself (portid
+ * 0: its own expiries, should it report them), else MONITOR_QUIET. */
+enum monitor_verdict nft_monitor_classify(const void *buf, size_t len, const char *table,
+					  uint32_t our_portid);
 
 /* Read everything queued and say what it means for our table. */
 enum monitor_verdict nft_monitor_drain(struct nft_monitor *m, const char *table,

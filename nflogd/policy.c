@@ -231,6 +231,7 @@ struct offender *policy_block(struct policy *p, const struct addr *a, const stru
 		victim = &p->recs[p->heap[0]];
 		*released = *victim;
 		policy_unblock(p, victim, now_ms);
+		p->released_early++;
 	}
 	o = record_get(p, a);
 	if (o == NULL)

@@ -13,7 +13,8 @@
  * that, the timed block closest to its end is released early to make room
  * (the caller logs it): the cap bounds kernel memory, and the newest
  * offender is the one still sending. With only permanent blocks left, the
- * new block is refused (and logged). */
+ * new block is refused (and logged). Such early releases are counted
+ * (released_early): a flood of spoofed sources can cause them. */
 #ifndef NFLOGD_POLICY_H
 #define NFLOGD_POLICY_H
 
@@ -60,6 +61,7 @@ struct policy {
 	uint32_t *heap;			/* timed blocks, soonest expiry first */
 	uint32_t heap_len;
 	uint32_t nblocked;
+	uint64_t released_early;	/* blocks ended to make room under the cap */
 };
 
 struct policy *policy_new(const struct policy_cfg *cfg, uint64_t seed);

@@ -16,7 +16,6 @@
 #include "policy.h"
 
 #define HEADER "# nflogd state "
-#define STATE_LINE_MAX 512	/* an entry is about 200 bytes */
 
 static const char explain[] =
 	"# One host per line: its address, then every key below (all required).\n"
@@ -170,7 +169,7 @@ int state_save(const char *path, const struct state_entry *e, size_t n,
 
 /* ---- parsing -------------------------------------------------------------- */
 
-enum kind { K_BOOL, K_REASON, K_U32, K_TIME, K_MAC };
+enum kind { K_BOOL, K_REASON, K_U32, K_OFFENCES, K_TIME, K_MAC };
 
 static const struct field {
 	const char *key;
@@ -179,7 +178,7 @@ static const struct field {
 } fields[] = {
 	{ "blocked", K_BOOL, offsetof(struct state_entry, blocked) },
 	{ "reason", K_REASON, offsetof(struct state_entry, reason) },
-	{ "offences", K_U32, offsetof(struct state_entry, offences) },
+	{ "offences", K_OFFENCES, offsetof(struct state_entry, offences) },
 	{ "conns", K_U32, offsetof(struct state_entry, conns) },
 	{ "dsts", K_U32, offsetof(struct state_entry, dsts) },
 	{ "since", K_TIME, offsetof(struct state_entry, since) },
@@ -189,20 +188,16 @@ static const struct field {
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
-/* Where each address was seen, to name both lines of a duplicate. */
-struct seen {
-	struct addr addr;
-	unsigned line;
-};
-
 struct parser {
 	FILE *f;
 	const char *name;
-	char *err;
 	unsigned line;
+	char msg[STATE_ERR_MAX];	/* what is wrong with the current line */
 	struct state_entry *v;
-	struct seen *seen;
+	unsigned *lines;		/* the line of each entry */
 	size_t n, cap;
+	uint32_t *slots;		/* entry index + 1 by address; 0 empty */
+	size_t nslots;
 };
 
 static int perr(struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -210,40 +205,46 @@ static int perr(struct parser *p, const char *fmt, ...) __attribute__((format(pr
 static int perr(struct parser *p, const char *fmt, ...)
 {
 	va_list ap;
-	int len = snprintf(p->err, STATE_ERR_MAX, "%s:%u: ", p->name, p->line);
+	int len = snprintf(p->msg, sizeof(p->msg), "%s:%u: ", p->name, p->line);
 
-	if (len < 0 || len >= STATE_ERR_MAX)
+	if (len < 0 || len >= (int)sizeof(p->msg))
 		return -1;
 	va_start(ap, fmt);
-	vsnprintf(p->err + len, STATE_ERR_MAX - (size_t)len, fmt, ap);
+	vsnprintf(p->msg + len, sizeof(p->msg) - (size_t)len, fmt, ap);
 	va_end(ap);
 	return -1;
 }
 
-/* One line, newline stripped: 1 got one, 0 end of file, -1 error. Every
- * line we write ends in a newline, so a last line without one was cut short
- * and its last number may be wrong: refuse it. */
-static int read_line(struct parser *p, char *buf, size_t size)
+/* One line into buf, its newline stripped and at most size - 1 of its bytes
+ * kept (*len of them): 1 got one, 0 end of file, -1 read error. *why is
+ * what makes the line unusable, or NULL. Every line we write ends in a
+ * newline, so a last line without one was cut short and its last number
+ * may be wrong. */
+static int read_line(struct parser *p, char *buf, size_t size, size_t *len, const char **why)
 {
-	size_t len;
+	size_t n = 0, total = 0;
+	bool nul = false;
+	int c;
 
-	if (fgets(buf, (int)size, p->f) == NULL) {
-		if (!ferror(p->f))
-			return 0;
+	/* The stream is ours alone: no lock taken per byte. */
+	while ((c = getc_unlocked(p->f)) != EOF && c != '\n') {
+		nul |= c == '\0';
+		if (n < size - 1)
+			buf[n++] = (char)c;
+		total++;
+	}
+	if (c == EOF && ferror(p->f)) {
 		p->line++;
 		return perr(p, "read error: %s", strerror(errno));
 	}
+	if (c == EOF && total == 0)
+		return 0;
 	p->line++;
-	len = strlen(buf);
-	if (len > 0 && buf[len - 1] == '\n') {
-		buf[len - 1] = '\0';
-		return 1;
-	}
-	if (len == size - 1)
-		return perr(p, "line too long");
-	if (feof(p->f))
-		return perr(p, "last line has no newline: the file was cut short");
-	return perr(p, "NUL byte in line");
+	buf[n] = '\0';
+	*len = n;
+	*why = total >= size ? "line too long" : nul ? "NUL byte in line"
+		: c == EOF ? "last line has no newline: the file was cut short" : NULL;
+	return 1;
 }
 
 static int parse_u64(const char *s, uint64_t max, uint64_t *out)
@@ -261,26 +262,12 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-static int parse_i64(const char *s, int64_t *out)
-{
-	char *end;
-	long long v;
-
-	if (!isdigit((unsigned char)(s[0] == '-' ? s[1] : s[0])))
-		return -1;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (*end != '\0' || errno == ERANGE)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 static int parse_header(struct parser *p, char *buf, size_t size)
 {
-	int rc = read_line(p, buf, size);
+	const char *why;
 	size_t hlen = strlen(HEADER), len;
 	uint64_t version;
+	int rc = read_line(p, buf, size, &len, &why);
 
 	if (rc < 0)
 		return -1;
@@ -288,7 +275,8 @@ static int parse_header(struct parser *p, char *buf, size_t size)
 		p->line = 1;
 		return perr(p, "empty file: expected '" HEADER "%d'", STATE_VERSION);
 	}
-	len = strlen(buf);
+	if (why)
+		return perr(p, "%s", why);
 	while (len > 0 && isspace((unsigned char)buf[len - 1]))
 		buf[--len] = '\0';
 	if (strncmp(buf, HEADER, hlen) != 0 || parse_u64(buf + hlen, UINT32_MAX, &version) < 0)
@@ -305,7 +293,6 @@ static const char *set_field(struct state_entry *e, const struct field *fd, cons
 {
 	char *dst = (char *)e + fd->off;
 	uint64_t u;
-	int64_t t;
 
 	switch (fd->kind) {
 	case K_BOOL:
@@ -326,10 +313,16 @@ static const char *set_field(struct state_entry *e, const struct field *fd, cons
 			return "expected a number from 0 to 4294967295";
 		*(uint32_t *)(void *)dst = (uint32_t)u;
 		return NULL;
+	case K_OFFENCES:
+		if (parse_u64(v, STATE_OFFENCES_MAX, &u) < 0)
+			return "expected a number from 0 to 1000000";
+		*(uint32_t *)(void *)dst = (uint32_t)u;
+		return NULL;
 	case K_TIME:
-		if (parse_i64(v, &t) < 0)
-			return "expected seconds since the epoch";
-		*(int64_t *)(void *)dst = t;
+		/* Never negative: 0 means none, and a time before 1970 is damage. */
+		if (parse_u64(v, (uint64_t)STATE_TIME_MAX, &u) < 0)
+			return "expected seconds since the epoch, 0 to 253402300799";
+		*(int64_t *)(void *)dst = (int64_t)u;
 		return NULL;
 	case K_MAC:
 		e->has_mac = strcmp(v, "-") != 0;
@@ -370,92 +363,128 @@ static int parse_entry(struct parser *p, char *s, struct state_entry *e)
 	for (size_t i = 0; i < NFIELDS; i++)
 		if (!(have & (1u << i)))
 			return perr(p, "missing key '%s'", fields[i].key);
+	if (e->blocked && e->since == 0)
+		return perr(p, "blocked=1 needs its since");
+	if (e->blocked && e->expires != 0 && e->expires < e->since)
+		return perr(p, "expires %" PRId64 " is before since %" PRId64, e->expires, e->since);
 	return 0;
 }
 
-/* Room for one more entry: both arrays double together. */
+/* Room for one more entry. */
 static int reserve(struct parser *p)
 {
 	size_t cap = p->cap ? p->cap * 2 : 16;
-	void *v, *seen;
+	void *v, *lines;
 
 	if (p->n < p->cap)
 		return 0;
 	if ((v = realloc(p->v, cap * sizeof(*p->v))) == NULL)
 		return -1;
 	p->v = v;
-	if ((seen = realloc(p->seen, cap * sizeof(*p->seen))) == NULL)
+	if ((lines = realloc(p->lines, cap * sizeof(*p->lines))) == NULL)
 		return -1;
-	p->seen = seen;
+	p->lines = lines;
 	p->cap = cap;
 	return 0;
 }
 
-static int seen_cmp(const void *a, const void *b)
+static size_t slot_of(const struct parser *p, const struct addr *a)
 {
-	const struct seen *x = a, *y = b;
-	int c = addr_cmp(&x->addr, &y->addr);
+	size_t mask = p->nslots - 1, i = addr_hash(a, 0) & mask;
 
-	return c ? c : (x->line > y->line) - (x->line < y->line);
+	while (p->slots[i] != 0 && !addr_equal(&p->v[p->slots[i] - 1].addr, a))
+		i = (i + 1) & mask;
+	return i;
 }
 
-/* Two lines for one host cannot both be right. Sorting finds them in
- * n log n; the earliest second occurrence is reported. */
-static int check_duplicates(struct parser *p)
+/* The index stays at most half full: grown (and rebuilt) before that. */
+static int index_grow(struct parser *p)
 {
-	const struct seen *dup = NULL, *first = NULL;
+	size_t want = p->nslots ? p->nslots * 2 : 64;
+	uint32_t *slots;
+
+	if ((p->n + 1) * 2 <= p->nslots)
+		return 0;
+	if (p->n >= UINT32_MAX / 2 || (slots = calloc(want, sizeof(*slots))) == NULL)
+		return -1;
+	free(p->slots);
+	p->slots = slots;
+	p->nslots = want;
+	for (size_t i = 0; i < p->n; i++)
+		p->slots[slot_of(p, &p->v[i].addr)] = (uint32_t)(i + 1);
+	return 0;
+}
+
+/* Keep the entry parsed into v[n], unless its host came earlier: two lines
+ * for one host cannot both be right, and the first is kept. */
+static int keep_entry(struct parser *p)
+{
 	char a[ADDR_STRLEN];
+	size_t i;
 
-	if (p->n < 2)		/* and qsort must not see a NULL array */
-		return 0;
-	qsort(p->seen, p->n, sizeof(*p->seen), seen_cmp);
-	for (size_t i = 1; i < p->n; i++)
-		if (addr_equal(&p->seen[i - 1].addr, &p->seen[i].addr) &&
-		    (dup == NULL || p->seen[i].line < dup->line)) {
-			dup = &p->seen[i];
-			first = &p->seen[i - 1];
-		}
-	if (dup == NULL)
-		return 0;
-	p->line = dup->line;
-	return perr(p, "duplicate address %s (also on line %u)", addr_format(&dup->addr, a),
-		    first->line);
+	if (index_grow(p) < 0)
+		return -2;
+	i = slot_of(p, &p->v[p->n].addr);
+	if (p->slots[i] != 0)
+		return perr(p, "duplicate address %s (also on line %u, which is kept)",
+			    addr_format(&p->v[p->n].addr, a), p->lines[p->slots[i] - 1]);
+	p->slots[i] = (uint32_t)(p->n + 1);
+	p->lines[p->n++] = p->line;
+	return 0;
 }
 
-static int parse_lines(struct parser *p)
+/* One line after the header: 0 kept or skipped, -1 bad (p->msg says why),
+ * -2 out of memory. */
+static int parse_line(struct parser *p, char *buf, const char *why)
 {
-	char buf[STATE_LINE_MAX];
-	int rc;
+	char *s = buf;
+
+	if (why)
+		return perr(p, "%s", why);
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s == '\0' || *s == '#')
+		return 0;
+	if (reserve(p) < 0)
+		return -2;
+	if (parse_entry(p, s, &p->v[p->n]) < 0)
+		return -1;
+	return keep_entry(p);
+}
+
+static int parse_lines(struct parser *p, state_bad_line_fn *bad, void *ctx)
+{
+	char buf[STATE_LINE_MAX], copy[STATE_LINE_MAX];
+	const char *why;
+	size_t len;
+	int rc, nbad = 0;
 
 	if (parse_header(p, buf, sizeof(buf)) < 0)
 		return -1;
-	while ((rc = read_line(p, buf, sizeof(buf))) > 0) {
-		char *s = buf;
-
-		while (isspace((unsigned char)*s))
-			s++;
-		if (*s == '\0' || *s == '#')
-			continue;
-		if (reserve(p) < 0)
+	while ((rc = read_line(p, buf, sizeof(buf), &len, &why)) > 0) {
+		memcpy(copy, buf, len);	/* parsing cuts buf up; the bad line goes as read */
+		rc = parse_line(p, buf, why);
+		if (rc == -2)
 			return perr(p, "out of memory");
-		if (parse_entry(p, s, &p->v[p->n]) < 0)
-			return -1;
-		p->seen[p->n].addr = p->v[p->n].addr;
-		p->seen[p->n].line = p->line;
-		p->n++;
+		if (rc == -1) {
+			if (bad)
+				bad(ctx, p->line, p->msg, copy, len);
+			nbad += nbad < INT32_MAX;
+		}
 	}
-	if (rc < 0)
-		return -1;
-	return check_duplicates(p);
+	return rc < 0 ? -1 : nbad;
 }
 
 int state_parse(FILE *f, const char *name, struct state_entry **out, size_t *n,
-		char err[STATE_ERR_MAX])
+		state_bad_line_fn *bad, void *ctx, char err[STATE_ERR_MAX])
 {
-	struct parser p = { .f = f, .name = name, .err = err };
-	int rc = parse_lines(&p);
+	struct parser p = { .f = f, .name = name };
+	int rc = parse_lines(&p, bad, ctx);
 
-	free(p.seen);
+	free(p.lines);
+	free(p.slots);
+	if (rc < 0)
+		snprintf(err, STATE_ERR_MAX, "%s", p.msg);
 	if (rc < 0 || p.n == 0) {
 		free(p.v);
 		p.v = NULL;
@@ -466,25 +495,74 @@ int state_parse(FILE *f, const char *name, struct state_entry **out, size_t *n,
 	return rc;
 }
 
-int state_load(const char *path, struct state_entry **out, size_t *n,
-	       char err[STATE_ERR_MAX])
+/* Whoever may write the file or replace it in its directory could forge
+ * blocks: refuse what is not ours alone (as sshd does for its keys). */
+static const char *untrusted(const struct stat *st)
 {
-	FILE *f = fopen(path, "re");
+	if (st->st_uid != geteuid())
+		return "owned by another user";
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return "writable by group or others";
+	return NULL;
+}
+
+static int check_trust(int fd, const char *path, char *err)
+{
+	struct stat st, dst;
+	char dir[PATH_MAX];
+	const char *why;
+
+	if (fstat(fd, &st) < 0)
+		return fail(err, "%s: %s: refused", path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return fail(err, "%s: not a regular file: refused", path);
+	if ((why = untrusted(&st)) != NULL)
+		return fail(err, "%s: %s (uid %u, mode %04o): refused; it must be the daemon's alone",
+			    path, why, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+	if (dir_of(path, dir, sizeof(dir)) < 0)
+		return fail(err, "%s: path too long: refused", path);
+	if (stat(dir, &dst) < 0)
+		return fail(err, "%s: its directory %s: %s: refused", path, dir, strerror(errno));
+	if ((why = untrusted(&dst)) != NULL)
+		return fail(err, "%s: its directory %s is %s (uid %u, mode %04o): refused", path,
+			    dir, why, (unsigned)dst.st_uid, (unsigned)(dst.st_mode & 07777));
+	return 0;
+}
+
+int state_load(const char *path, struct state_entry **out, size_t *n,
+	       state_bad_line_fn *bad, void *ctx, char err[STATE_ERR_MAX])
+{
+	/* Not blocking: a FIFO put there must not hang the start. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	FILE *f;
 	int rc;
 
 	*out = NULL;
 	*n = 0;
-	if (f == NULL) {
+	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0;
+		if (errno == ELOOP) {
+			fail(err, "%s: a symbolic link: refused", path);
+			return STATE_REFUSED;
+		}
 		return fail(err, "%s: %s", path, strerror(errno));
 	}
-	rc = state_parse(f, path, out, n, err);
+	if (check_trust(fd, path, err) < 0) {
+		close(fd);
+		return STATE_REFUSED;
+	}
+	f = fdopen(fd, "r");
+	if (f == NULL) {
+		close(fd);
+		return fail(err, "%s: %s", path, strerror(errno));
+	}
+	rc = state_parse(f, path, out, n, bad, ctx, err);
 	fclose(f);
 	return rc;
 }
 
-int state_move_aside(const char *path, char *newpath, size_t len)
+int state_move_aside(const char *path, const char *tag, char *newpath, size_t len)
 {
 	char stamp[32];
 	time_t now = time(NULL);
@@ -496,10 +574,10 @@ int state_move_aside(const char *path, char *newpath, size_t len)
 		errno = EOVERFLOW;
 		return -1;
 	}
-	/* Keep every corrupt copy: a second one in the same second gets -1. */
+	/* Keep every copy set aside: a second one in the same second gets -1. */
 	for (unsigned i = 0; i < 100; i++) {
-		int w = i == 0 ? snprintf(newpath, len, "%s.corrupt-%s", path, stamp)
-			       : snprintf(newpath, len, "%s.corrupt-%s-%u", path, stamp, i);
+		int w = i == 0 ? snprintf(newpath, len, "%s.%s-%s", path, tag, stamp)
+			       : snprintf(newpath, len, "%s.%s-%s-%u", path, tag, stamp, i);
 
 		if (w < 0 || (size_t)w >= len) {
 			errno = ENAMETOOLONG;

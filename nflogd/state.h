@@ -10,7 +10,11 @@
  *
  * Every key is required on every line: a line cut short must not turn a
  * timed block into a permanent one. Times are wall clock, seconds since the
- * epoch, so they mean the same after a reboot. */
+ * epoch, so they mean the same after a reboot.
+ *
+ * A bad line costs that line only: it is handed to the caller to set aside
+ * and the rest of the file is kept. Only a file that is not a state file at
+ * all (its first line), or one that is not safe to trust, is refused whole. */
 #ifndef NFLOGD_STATE_H
 #define NFLOGD_STATE_H
 
@@ -23,6 +27,10 @@
 
 #define STATE_VERSION 1
 #define STATE_ERR_MAX 512
+#define STATE_LINE_MAX 512		/* an entry is about 200 bytes */
+/* Field ranges: beyond them a value means damage, not a host. */
+#define STATE_TIME_MAX 253402300799LL	/* 9999-12-31T23:59:59Z */
+#define STATE_OFFENCES_MAX 1000000u	/* escalation saturates long before */
 
 struct state_entry {
 	struct addr addr;
@@ -43,18 +51,32 @@ struct state_entry {
 int state_save(const char *path, const struct state_entry *e, size_t n,
 	       char err[STATE_ERR_MAX]);
 
-/* Parse a state stream; *out is malloc'd (free it), *n entries. On any
- * malformed line: -1 with "NAME:LINE: message", *out NULL, *n 0. */
+/* A line that was not kept: msg is "NAME:LINE: what is wrong", text its
+ * bytes as read (NULs included, at most STATE_LINE_MAX, no newline). */
+typedef void state_bad_line_fn(void *ctx, unsigned line, const char *msg, const char *text,
+			       size_t len);
+
+/* Parse a state stream; *out is malloc'd (free it), *n entries. Each bad
+ * line goes to bad (may be NULL) and is skipped; of two lines for one host
+ * the first is kept. Returns the number of bad lines, or -1 when the stream
+ * is no state file (a bad first line, a read error, no memory): then err
+ * is "NAME:LINE: message", *out NULL, *n 0. */
 int state_parse(FILE *f, const char *name, struct state_entry **out, size_t *n,
-		char err[STATE_ERR_MAX]);
+		state_bad_line_fn *bad, void *ctx, char err[STATE_ERR_MAX]);
 
-/* Load PATH; a missing file is 0 entries, not an error. */
+/* Load PATH as state_parse; a missing file is 0 entries, not an error. It
+ * is opened without following a symbolic link and without blocking, and
+ * refused (STATE_REFUSED, err saying why) unless it is a regular file owned
+ * by us, in a directory owned by us, neither writable by group or others:
+ * whoever can write it could forge blocks (of the mail server, say) or hang
+ * the start. */
+#define STATE_REFUSED (-2)
 int state_load(const char *path, struct state_entry **out, size_t *n,
-	       char err[STATE_ERR_MAX]);
+	       state_bad_line_fn *bad, void *ctx, char err[STATE_ERR_MAX]);
 
-/* Rename a corrupt file aside to PATH.corrupt-YYYYMMDDTHHMMSS (UTC), with
- * "-1", "-2"... appended rather than replace an earlier one; the new name in
- * newpath. 0 or -1 (errno set). */
-int state_move_aside(const char *path, char *newpath, size_t len);
+/* Rename a file aside to PATH.TAG-YYYYMMDDTHHMMSS (UTC; TAG "corrupt",
+ * "refused"...), with "-1", "-2"... appended rather than replace an earlier
+ * one; the new name in newpath. 0 or -1 (errno set). */
+int state_move_aside(const char *path, const char *tag, char *newpath, size_t len);
 
 #endif

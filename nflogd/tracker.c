@@ -229,6 +229,8 @@ static bool is_retransmit(struct tracker *t, const struct tracker_hint *hint, ui
 {
 	struct dedupe_entry *e = &t->dedupe[hint->dedupe_slot];
 
+	if (hint->dedupe_fp == 0)	/* no ports: each is a new attempt */
+		return false;
 	if (e->fingerprint == hint->dedupe_fp && now_s - e->seen <= TRACKER_DEDUPE_SECONDS)
 		return true;
 	e->fingerprint = hint->dedupe_fp;
@@ -245,7 +247,9 @@ void tracker_hint(const struct tracker *t, const struct conn *c, struct tracker_
 	k = hash_mix64(hint->src_hash ^ (uint64_t)hint->dst_hash << 32 ^
 		       ((uint64_t)c->sport << 16 | c->dport));
 	hint->dedupe_slot = (uint32_t)(k & ((1u << TRACKER_DEDUPE_BITS) - 1));
-	hint->dedupe_fp = (uint32_t)(k >> 32) | 1;	/* never 0: 0 marks an empty entry */
+	/* Never 0 for a fingerprint: 0 marks an empty entry, and an event
+	 * without ports (which a bot could not be told apart by). */
+	hint->dedupe_fp = c->ip_only ? 0 : (uint32_t)(k >> 32) | 1;
 	hint->guess = NONE;
 	addrmap_prefetch(&t->map, hint->src_hash);
 	__builtin_prefetch(&t->dedupe[hint->dedupe_slot], 1);

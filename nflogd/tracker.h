@@ -24,7 +24,8 @@
  * Retransmitted SYNs (same source, destination and ports) count once: a
  * direct-mapped cache of recent connection fingerprints remembers each for
  * TRACKER_DEDUPE_SECONDS, longer than Linux's SYN retries (127 s). A
- * collision in it can only let a retransmit count twice.
+ * collision in it can only let a retransmit count twice. An event without
+ * its TCP header (conn.ip_only) has no ports: each counts.
  *
  * Memory: hosts live in one array of max_hosts entries allocated (lazily
  * backed by the kernel) at creation; the least recently seen host is
@@ -57,8 +58,9 @@
 struct host {
 	struct addr addr;
 	struct mac mac;
-	bool has_mac;
-	bool live;			/* false: a free slot (its addr is stale) */
+	/* One byte for both: with addr's family flag, 96 bytes in all. */
+	bool has_mac : 1;
+	bool live : 1;			/* false: a free slot (its addr is stale) */
 	uint32_t lru_prev, lru_next;	/* most recent at lru_head */
 	uint32_t first_seen, last_seen;	/* seconds since the tracker's epoch */
 	uint32_t total;			/* attempts since first seen */

@@ -39,15 +39,18 @@ static int key_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-enum family_filter { ONLY_V6, ONLY_V4, BOTH };
+enum family_filter { ONLY_V6, ONLY_V4 };
 static size_t merged_ranges(const struct whitelist *wl, enum family_filter which,
 			    struct addr_range *out);
 
 /* Best effort: without the index the lookups are right, only slower. */
 static void build_index(struct whitelist *wl)
 {
-	if (wl->nnets && (wl->ranges = malloc(wl->nnets * sizeof(*wl->ranges))) != NULL)
-		wl->nranges = merged_ranges(wl, BOTH, wl->ranges);
+	if (wl->nnets && (wl->ranges = malloc(wl->nnets * sizeof(*wl->ranges))) != NULL) {
+		wl->nranges4 = merged_ranges(wl, ONLY_V4, wl->ranges);
+		wl->nranges = wl->nranges4 +
+			      merged_ranges(wl, ONLY_V6, wl->ranges + wl->nranges4);
+	}
 	if (wl->nmacs && (wl->mac_keys = malloc(wl->nmacs * sizeof(*wl->mac_keys))) != NULL) {
 		for (size_t i = 0; i < wl->nmacs; i++)
 			wl->mac_keys[i] = mac_key(&wl->macs[i]);
@@ -63,6 +66,33 @@ int whitelist_parse_entry(const char *s, struct cidr *net, struct mac *mac, bool
 	}
 	*is_mac = false;
 	return cidr_parse(s, net);
+}
+
+/* Does network c overlap the IPv4-mapped range ::ffff:0:0/96? Prefixes
+ * overlap when one holds the other. */
+static bool overlaps_mapped(const struct cidr *c)
+{
+	static const struct cidr mapped = {
+		.base = { .b = { [10] = 0xff, [11] = 0xff }, .v6_mapped = 1 },
+		.prefix = 96,
+	};
+
+	if (cidr_is_v4(c))
+		return false;
+	return c->prefix <= mapped.prefix ? cidr_contains(c, &mapped.base)
+					  : cidr_contains(&mapped, &c->base);
+}
+
+const char *whitelist_entry_refused(const struct cidr *net)
+{
+	if (net->prefix == 96 && cidr_is_v4(net))
+		return "covers every IPv4 address";
+	if (net->prefix == 0)
+		return "covers every IPv6 address";
+	if (overlaps_mapped(net))
+		return "overlaps ::ffff:0:0/96, whose addresses are IPv6 ones, not the "
+		       "IPv4 hosts they spell (write IPv4 networks as a.b.c.d/n)";
+	return NULL;
 }
 
 static int push(void **arr, size_t *n, size_t size, const void *item)
@@ -91,6 +121,7 @@ int whitelist_parse(struct whitelist *wl, FILE *f, const char *name, char err[WH
 		struct cidr net;
 		struct mac mac;
 		bool is_mac;
+		const char *why;
 		int rc;
 
 		line++;
@@ -105,6 +136,11 @@ int whitelist_parse(struct whitelist *wl, FILE *f, const char *name, char err[WH
 		if (whitelist_parse_entry(s, &net, &mac, &is_mac) < 0) {
 			snprintf(err, WHITELIST_ERR_MAX,
 				 "%s:%u: not an address, CIDR or MAC: '%s'", name, line, s);
+			goto fail;
+		}
+		if (!is_mac && (why = whitelist_entry_refused(&net)) != NULL) {
+			snprintf(err, WHITELIST_ERR_MAX, "%s:%u: '%s' refused: %s", name, line,
+				 s, why);
 			goto fail;
 		}
 		rc = is_mac ? push((void **)&wl->macs, &wl->nmacs, sizeof(mac), &mac)
@@ -168,9 +204,9 @@ static bool key_le(struct addr_key x, struct addr_key y)
 
 bool whitelist_covers_addr(const struct whitelist *wl, const struct addr *a)
 {
-	const struct addr_range *base = wl->ranges;
+	const struct addr_range *base;
 	struct addr_key k;
-	size_t n = wl->nranges;
+	size_t n;
 
 	if (wl->nnets == 0)
 		return false;
@@ -179,6 +215,14 @@ bool whitelist_covers_addr(const struct whitelist *wl, const struct addr *a)
 			if (cidr_contains(&wl->nets[i], a))
 				return true;
 		return false;
+	}
+	/* Only the ranges of a's own family: IPv4 first, then IPv6. */
+	if (addr_is_v4(a)) {
+		base = wl->ranges;
+		n = wl->nranges4;
+	} else {
+		base = wl->ranges + wl->nranges4;
+		n = wl->nranges - wl->nranges4;
 	}
 	/* The last range starting at or below a, if any, is the only one that
 	 * may hold it: the ranges are sorted and do not overlap. */
@@ -230,7 +274,7 @@ static bool addr_adjacent(const struct addr *a, const struct addr *b)
 
 	for (i = 15; i >= 0 && ++next.b[i] == 0; i--)
 		;
-	return i >= 0 && addr_equal(&next, b);
+	return i >= 0 && memcmp(next.b, b->b, sizeof(next.b)) == 0;
 }
 
 size_t whitelist_ranges(const struct whitelist *wl, bool v4, struct addr_range *out)
@@ -245,10 +289,8 @@ static size_t merged_ranges(const struct whitelist *wl, enum family_filter which
 
 	for (size_t i = 0; i < wl->nnets; i++) {
 		const struct cidr *c = &wl->nets[i];
-		/* A v4-mapped /96 or wider reaches past IPv4: it is an IPv6 entry. */
-		bool is_v4 = addr_is_v4(&c->base) && c->prefix >= 96;
 
-		if (which == BOTH || is_v4 == (which == ONLY_V4)) {
+		if (cidr_is_v4(c) == (which == ONLY_V4)) {
 			cidr_range(c, &out[n].first, &out[n].last);
 			n++;
 		}

@@ -24,8 +24,8 @@ struct whitelist {
 	 * a binary search however many BYOD laptops are listed: the nets as
 	 * sorted, merged ranges, and the MACs as sorted 48-bit numbers. Without
 	 * it (a list built by hand, or out of memory) the lookups scan. */
-	struct addr_range *ranges;
-	size_t nranges;
+	struct addr_range *ranges;	/* the IPv4 ones first, then IPv6 */
+	size_t nranges, nranges4;
 	uint64_t *mac_keys;
 };
 
@@ -35,6 +35,10 @@ void whitelist_free(struct whitelist *wl);
 /* Parse one entry ("192.0.2.0/24", "2001:db8::1", "aa:bb:cc:dd:ee:ff"),
  * comment and blanks already stripped. 0 ok, -1 not an entry. */
 int whitelist_parse_entry(const char *s, struct cidr *net, struct mac *mac, bool *is_mac);
+/* Why a network is not taken, or NULL: the whole of one family (0.0.0.0/0,
+ * ::/0), or one that overlaps ::ffff:0:0/96 (::/64, ::ffff:192.0.2.0/120):
+ * IPv6 addresses, not the IPv4 ones their text suggests. */
+const char *whitelist_entry_refused(const struct cidr *net);
 
 /* Parse a whole file into a fresh whitelist; on error "name:LINE: message"
  * and *wl is left empty. */
@@ -42,6 +46,7 @@ int whitelist_parse(struct whitelist *wl, FILE *f, const char *name, char err[WH
 /* A missing file is an empty whitelist. */
 int whitelist_load(struct whitelist *wl, const char *path, char err[WHITELIST_ERR_MAX]);
 
+/* Only by entries of the address's own family (allow4 or allow6). */
 bool whitelist_covers_addr(const struct whitelist *wl, const struct addr *a);
 bool whitelist_covers_mac(const struct whitelist *wl, const struct mac *m);
 

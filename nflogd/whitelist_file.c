@@ -414,6 +414,7 @@ int whitelist_file_add(const char *path, const char *entry, const char *comment,
 	char line[LINE_MAX_LEN + 1];
 	struct entry e;
 	struct text t;
+	const char *why;
 	unsigned dup;
 	char *buf;
 	size_t len;
@@ -422,6 +423,8 @@ int whitelist_file_add(const char *path, const char *entry, const char *comment,
 	if (entry_arg(entry, &e, err, errlen) < 0 ||
 	    comment_arg(comment, note, err, errlen) < 0)
 		return -1;
+	if (!e.is_mac && (why = whitelist_entry_refused(&e.net)) != NULL)
+		return fail(err, errlen, "'%s' refused: %s", entry, why);
 	entry_format(&e, canon);
 	if (note[0])
 		snprintf(line, sizeof(line), "%s  # %s\n", canon, note);

@@ -12,7 +12,7 @@ usage() {
 	open through this gateway to the SMTP ports, to nflogd's NFLOG group:
 
 	  iptables -I FORWARD -i LANIF -p tcp -m multiport --dports PORTS \\
-	    -m conntrack --ctstate NEW -j NFLOG --nflog-group GROUP --nflog-size 128
+	    -m conntrack --ctstate NEW -j NFLOG --nflog-group GROUP --nflog-size 256
 
 	and the same with ip6tables.
 
@@ -75,7 +75,7 @@ rules() {
 			rest=$(echo "$rest" | cut -s -d, -f16-)
 			set -- -i "$iface" -p tcp -m multiport --dports "$chunk" \
 				-m conntrack --ctstate NEW \
-				-j NFLOG --nflog-group "$group" $size 128
+				-j NFLOG --nflog-group "$group" $size 256
 			case $action in
 			add)
 				$ipt -C FORWARD "$@" 2>/dev/null || run $ipt -I FORWARD "$@" || return 1 ;;

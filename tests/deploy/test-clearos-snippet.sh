@@ -66,7 +66,7 @@ flush() { in_ns iptables -w -F FORWARD; in_ns ip6tables -w -F FORWARD; }
 
 # The rule the snippet must insert, as iptables -S prints it.
 rule() {	# IFACE PORTS GROUP
-	echo "-A FORWARD -i $1 -p tcp -m multiport --dports $2 -m conntrack --ctstate NEW -j NFLOG --nflog-group $3 --nflog-size 128"
+	echo "-A FORWARD -i $1 -p tcp -m multiport --dports $2 -m conntrack --ctstate NEW -j NFLOG --nflog-group $3 --nflog-size 256"
 }
 
 claim() { local what=$1; shift; "$@" || { echo "    not true: $what"; return 1; }; }

@@ -57,7 +57,7 @@ done
 deps() {
 	case $1 in
 	packet) echo packet addr ;;
-	intake) echo intake packet addr ;;
+	intake) echo intake packet addr $COMPAT_MODS ;;
 	config) echo config duration text ;;
 	whitelist) echo whitelist addr text ;;
 	state) echo state addr ;;
@@ -67,6 +67,7 @@ deps() {
 			m=$(basename "$f" .c)
 			case $m in main | nflogctl | log) ;; *) echo "$m" ;; esac
 		done
+		echo "$COMPAT_MODS"
 		;;
 	esac
 }
@@ -92,7 +93,12 @@ PKG_LIBS=$(pkg-config --libs libmnl libnetfilter_log libnftnl 2>/dev/null) || {
 
 # An object is rebuilt when its source, a header or this script is newer.
 # shellcheck disable=SC2012
-newest_header=$(ls -t nflogd/*.h tests/fuzz/fuzz.h tests/fuzz/run.sh | head -n 1)
+# What this machine has (build/fuzz/config.h), as the Makefile's builds.
+mkdir -p "$OUT/obj/compat" "$OUT/logs/compat"
+CC=$CC scripts/configure.sh "$OUT" >/dev/null || exit 1
+CFLAGS="$CFLAGS -include $OUT/config.h"
+COMPAT_MODS=$(for f in nflogd/compat/*.c; do printf 'compat/%s ' "$(basename "$f" .c)"; done)
+newest_header=$(ls -t nflogd/*.h nflogd/compat/*.h "$OUT/config.h" tests/fuzz/fuzz.h tests/fuzz/run.sh | head -n 1)
 newer() {	# is $1 newer than $2 (POSIX test has no -nt)
 	[ -n "$(find "$1" -newer "$2" 2>/dev/null)" ]
 }

@@ -1,7 +1,7 @@
 /* synflood: send TCP SYNs from raw sockets, for the namespace labs only.
  *
  *   synflood [-6] -s SRC [-S NSRC] -d DST [-D NDST] [-p PORT] [-P SPORT | -b BASE]
- *            [-c COUNT] [-r RATE] [-G BURST] [-T FILE] [-j PROCS] [-I]
+ *            [-c COUNT] [-r RATE] [-G BURST] [-T FILE] [-j PROCS] [-I] [-X N[:LEN]]
  *
  * Sources SRC, SRC+1, ... (NSRC of them) and destinations DST ... (NDST) are
  * cycled; every SYN gets a fresh source port, so each is a new connection,
@@ -23,7 +23,10 @@
  *   -I        steady intervals: never less than 1/RATE between two SYNs. By
  *             default a sender that fell behind (descheduled) catches up with
  *             a burst; with -I the rest of the schedule moves later instead,
- *             as a bot at RATE would. */
+ *             as a bot at RATE would.
+ *   -X N[:LEN]  IPv6: N destination-options headers of LEN bytes (a multiple
+ *             of 8, 8 to 256; default 8) before the TCP header, each one
+ *             skippable option (type 0x1e, RFC 4727), as a receiver takes. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -49,13 +52,17 @@ struct opts {
 	const char *times;	/* -T FILE */
 	uint32_t procs;
 	bool steady;		/* -I */
+	uint32_t next_hdrs;	/* -X: destination-options headers ... */
+	uint32_t hdr_len;	/* ... of this many bytes each */
 };
+
+#define PKT_MAX (40 + 64 * 256 + 20)	/* -X 64:256 */
 
 static void usage(void)
 {
 	fprintf(stderr, "usage: synflood [-6] -s SRC [-S NSRC] -d DST [-D NDST] [-p PORT] "
 			"[-P SPORT | -b BASE] [-c COUNT] [-r RATE] [-G BURST] [-T FILE] "
-			"[-j PROCS] [-I]\n");
+			"[-j PROCS] [-I] [-X N[:LEN]]\n");
 	exit(2);
 }
 
@@ -125,15 +132,27 @@ static size_t build_packet(uint8_t *pkt, const struct opts *o, uint64_t i)
 	addr_add(src, o->src, alen, srcn);
 	addr_add(dst, o->dst, alen, (uint32_t)(i % o->ndst));
 	if (o->v6) {
+		size_t ext = (size_t)o->next_hdrs * o->hdr_len;
+
 		memset(pkt, 0, 40);
 		pkt[0] = 0x60;
-		pkt[5] = 20;		/* payload length */
-		pkt[6] = 6;		/* next header TCP */
+		pkt[4] = (uint8_t)((ext + 20) >> 8);	/* payload length */
+		pkt[5] = (uint8_t)(ext + 20);
+		pkt[6] = o->next_hdrs ? 60 : 6;		/* next header */
 		pkt[7] = 64;
 		memcpy(pkt + 8, src, 16);
 		memcpy(pkt + 24, dst, 16);
-		build_tcp(pkt + 40, src, dst, 16, sport, o->port, (uint32_t)i);
-		return 60;
+		for (uint32_t h = 0; h < o->next_hdrs; h++) {
+			uint8_t *x = pkt + 40 + (size_t)h * o->hdr_len;
+
+			memset(x, 0, o->hdr_len);
+			x[0] = h + 1 < o->next_hdrs ? 60 : 6;
+			x[1] = (uint8_t)(o->hdr_len / 8 - 1);
+			x[2] = 0x1e;			/* skip if unknown */
+			x[3] = (uint8_t)(o->hdr_len - 4);
+		}
+		build_tcp(pkt + 40 + ext, src, dst, 16, sport, o->port, (uint32_t)i);
+		return 40 + ext + 20;
 	}
 	memset(pkt, 0, 20);
 	pkt[0] = 0x45;
@@ -159,6 +178,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 {
 	int opt;
 	const char *src = NULL, *dst = NULL;
+	char *end;
 
 	memset(o, 0, sizeof(*o));
 	o->nsrc = o->ndst = 1;
@@ -166,7 +186,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	o->sport_base = 1024;
 	o->count = 1;
 	o->procs = 1;
-	while ((opt = getopt(argc, argv, "6s:S:d:D:p:P:b:c:r:G:T:j:I")) != -1) {
+	o->hdr_len = 8;
+	while ((opt = getopt(argc, argv, "6s:S:d:D:p:P:b:c:r:G:T:j:IX:")) != -1) {
 		switch (opt) {
 		case '6': o->v6 = true; break;
 		case 's': src = optarg; break;
@@ -182,10 +203,18 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case 'T': o->times = optarg; break;
 		case 'j': o->procs = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'I': o->steady = true; break;
+		case 'X':
+			o->next_hdrs = (uint32_t)strtoul(optarg, &end, 10);
+			if (*end == ':')
+				o->hdr_len = (uint32_t)strtoul(end + 1, NULL, 10);
+			break;
 		default: usage();
 		}
 	}
 	if (o->procs == 0 || (o->procs > 1 && o->times))
+		usage();
+	if (o->next_hdrs && (!o->v6 || o->next_hdrs > 64 || o->hdr_len < 8 ||
+			     o->hdr_len > 256 || o->hdr_len % 8 != 0))
 		usage();
 	if (!src || !dst || o->nsrc == 0 || o->ndst == 0 ||
 	    inet_pton(o->v6 ? AF_INET6 : AF_INET, src, o->src) != 1 ||
@@ -210,7 +239,7 @@ static uint64_t mono_ns(void)
 static int64_t send_share(const struct opts *o, int fd, uint64_t first, uint64_t step,
 			  double start, struct stamp *stamps)
 {
-	uint8_t pkt[64];
+	uint8_t pkt[PKT_MAX];
 	uint64_t sent = 0, nth = 0;
 	double last = 0;
 
@@ -273,7 +302,7 @@ static int64_t send_share(const struct opts *o, int fd, uint64_t first, uint64_t
 static int write_stamps(const struct opts *o, const struct stamp *stamps)
 {
 	FILE *f = fopen(o->times, "w");
-	uint8_t pkt[64];
+	uint8_t pkt[PKT_MAX];
 	char a[INET6_ADDRSTRLEN];
 
 	if (f == NULL) {

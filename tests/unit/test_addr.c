@@ -83,15 +83,24 @@ static void test_addr_parse_v4_mapped(void **state)
 	struct addr mapped, plain;
 
 	(void)state;
+	/* An IPv6 address of ::ffff:0:0/96 is IPv6 (the kernel's blocked6 and
+	 * allow6 hold it), never the IPv4 host its last 32 bits name. */
 	assert_int_equal(addr_parse("::ffff:192.0.2.10", &mapped), 0);
 	assert_int_equal(addr_parse("192.0.2.10", &plain), 0);
-	assert_true(addr_is_v4(&mapped));
-	assert_true(addr_equal(&mapped, &plain));
-	assert_int_equal(addr_cmp(&mapped, &plain), 0);
+	assert_false(addr_is_v4(&mapped));
+	assert_true(addr_is_v4(&plain));
+	assert_false(addr_equal(&mapped, &plain));
+	assert_true(addr_cmp(&mapped, &plain) != 0);
+	assert_true(addr_hash(&mapped, 1) != addr_hash(&plain, 1));
 
-	/* The hex form of the same mapped address. */
-	assert_int_equal(addr_parse("::ffff:c000:20a", &mapped), 0);
-	assert_true(addr_equal(&mapped, &plain));
+	/* The hex form of the same mapped address is the same IPv6 address. */
+	{
+		struct addr hex;
+
+		assert_int_equal(addr_parse("::ffff:c000:20a", &hex), 0);
+		assert_true(addr_equal(&hex, &mapped));
+		assert_false(addr_equal(&hex, &plain));
+	}
 
 	/* The deprecated v4-compatible form (::a.b.c.d) is NOT IPv4. */
 	assert_int_equal(addr_parse("::192.0.2.10", &mapped), 0);
@@ -130,9 +139,11 @@ static void test_addr_format(void **state)
 		a = A(same[i]);
 		assert_string_equal(addr_format(&a, buf), same[i]);
 	}
-	/* Canonical forms. */
+	/* Canonical forms; a mapped IPv6 address stays IPv6. */
 	a = A("::ffff:198.51.100.7");
-	assert_string_equal(addr_format(&a, buf), "198.51.100.7");
+	assert_string_equal(addr_format(&a, buf), "::ffff:198.51.100.7");
+	a = A("::FFFF:c633:6407");
+	assert_string_equal(addr_format(&a, buf), "::ffff:198.51.100.7");
 	a = A("2001:DB8:0:0:0:0:0:1");
 	assert_string_equal(addr_format(&a, buf), "2001:db8::1");
 	/* The return value is the buffer. */
@@ -211,10 +222,11 @@ static void test_cidr_parse_v6(void **state)
 	assert_int_equal(cidr_parse("::/0", &c), 0);
 	assert_int_equal(c.prefix, 0);
 
-	/* A v4-mapped literal takes an IPv6 prefix length. */
+	/* A v4-mapped literal is an IPv6 network with an IPv6 prefix length. */
 	assert_int_equal(cidr_parse("::ffff:192.0.2.0/120", &c), 0);
 	assert_int_equal(c.prefix, 120);
-	assert_true(addr_is_v4(&c.base));
+	assert_false(addr_is_v4(&c.base));
+	assert_false(cidr_is_v4(&c));
 }
 
 static void test_cidr_parse_bare(void **state)
@@ -328,6 +340,43 @@ static void test_cidr_contains_v6(void **state)
 	check_contains("2001:db8::/33", "2001:db8:8000::", false);
 }
 
+/* An IPv6 network holds IPv6 addresses only, as allow6 does: not the IPv4
+ * hosts whose mapped form its bits would cover; and an IPv4 one only IPv4. */
+static void test_cidr_contains_families_apart(void **state)
+{
+	static const char *const v6_nets[] = {
+		"::/0", "::/64", "::/80", "::ffff:0:0/96", "::ffff:192.0.2.0/120",
+		"::ffff:192.0.2.30",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(v6_nets) / sizeof(v6_nets[0]); i++) {
+		check_contains(v6_nets[i], "192.0.2.30", false);
+		check_contains(v6_nets[i], "::ffff:192.0.2.30", true);
+	}
+	check_contains("::/0", "2001:db8::1", true);
+	check_contains("::/80", "::ffff:0:1", true);
+	check_contains("192.0.2.0/24", "::ffff:192.0.2.30", false);
+	check_contains("0.0.0.0/0", "::ffff:192.0.2.30", false);
+	check_contains("192.0.2.30", "::ffff:192.0.2.30", false);
+}
+
+/* A range's ends are of the network's family. */
+static void test_cidr_range_families(void **state)
+{
+	struct cidr c = C("::/80");
+	struct addr first, last, v4 = A("255.255.255.255");
+
+	(void)state;
+	cidr_range(&c, &first, &last);
+	assert_false(addr_is_v4(&last));
+	assert_false(addr_equal(&last, &v4));
+	c = C("192.0.2.0/24");
+	cidr_range(&c, &first, &last);
+	assert_true(addr_is_v4(&first));
+	assert_true(addr_is_v4(&last));
+}
+
 static void check_range(const char *net, const char *first, const char *last)
 {
 	struct cidr c = C(net);
@@ -387,9 +436,9 @@ static void test_cidr_format_round_trip(void **state)
 		assert_string_equal(cidr_format(&c, buf), "192.0.2.10/32");
 		c = C("2001:db8::10");
 		assert_string_equal(cidr_format(&c, buf), "2001:db8::10/128");
-		/* A mapped literal comes back as the IPv4 it is. */
+		/* A mapped literal comes back as the IPv6 network it is. */
 		c = C("::ffff:192.0.2.0/120");
-		assert_string_equal(cidr_format(&c, buf), "192.0.2.0/24");
+		assert_string_equal(cidr_format(&c, buf), "::ffff:192.0.2.0/120");
 		assert_ptr_equal(cidr_format(&c, buf), buf);
 	}
 }
@@ -536,6 +585,8 @@ int main(void)
 		cmocka_unit_test(test_cidr_parse_errors),
 		cmocka_unit_test(test_cidr_contains_v4),
 		cmocka_unit_test(test_cidr_contains_v6),
+		cmocka_unit_test(test_cidr_contains_families_apart),
+		cmocka_unit_test(test_cidr_range_families),
 		cmocka_unit_test(test_cidr_range),
 		cmocka_unit_test(test_cidr_format_round_trip),
 		cmocka_unit_test(test_mac_parse_forms),

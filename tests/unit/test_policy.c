@@ -582,6 +582,7 @@ static void test_cap_releases_nearest_end(void **state)
 	assert_true(addr_equal(&released.addr, &b));
 	assert_int_equal(released.expires_ms, 2 * HOUR);
 	assert_int_equal(released.reason, REASON_MANUAL);
+	assert_int_equal(p->released_early, 1);	/* status shows it */
 	assert_int_equal(p->nblocked, 3);
 	assert_int_equal(count_blocked(p), 3);
 	assert_false(policy_find(p, &b)->blocked);
@@ -595,6 +596,7 @@ static void test_cap_releases_nearest_end(void **state)
 	assert_true(released.blocked);
 	assert_true(addr_equal(&released.addr, &d));
 	assert_int_equal(released.expires_ms, 1000 + HOUR);
+	assert_int_equal(p->released_early, 2);
 	assert_int_equal(p->nblocked, 3);
 	assert_false(policy_find(p, &d)->blocked);
 	/* Pending: c (5 h), a (10 h), e (2000 + 1 h). */

@@ -86,9 +86,33 @@ static void check_entry_equal(const struct state_entry *got, const struct state_
 			 got->expires, got->last_end, want->since, want->expires, want->last_end);
 }
 
+/* The lines the parser set aside, for the tests to look at. */
+#define BAD_MAX 16
+struct bad_lines {
+	unsigned n;
+	unsigned line[BAD_MAX];
+	char msg[BAD_MAX][STATE_ERR_MAX];
+	char text[BAD_MAX][STATE_LINE_MAX];
+	size_t len[BAD_MAX];
+};
+
+static void collect_bad(void *ctx, unsigned line, const char *msg, const char *text, size_t len)
+{
+	struct bad_lines *b = ctx;
+
+	assert_true(len < STATE_LINE_MAX);
+	if (b->n < BAD_MAX) {
+		b->line[b->n] = line;
+		snprintf(b->msg[b->n], sizeof(b->msg[0]), "%s", msg);
+		memcpy(b->text[b->n], text, len);
+		b->len[b->n] = len;
+	}
+	b->n++;
+}
+
 /* Parse `len` bytes (NULs allowed) through a temporary file. */
 static int parse_bytes(const char *text, size_t len, struct state_entry **out, size_t *n,
-		       char *err)
+		       struct bad_lines *bad, char *err)
 {
 	FILE *f = tmpfile();
 	int rc;
@@ -96,8 +120,12 @@ static int parse_bytes(const char *text, size_t len, struct state_entry **out, s
 	assert_non_null(f);
 	assert_int_equal(fwrite(text, 1, len, f), len);
 	rewind(f);
-	rc = state_parse(f, NAME, out, n, err);
+	memset(bad, 0, sizeof(*bad));
+	rc = state_parse(f, NAME, out, n, collect_bad, bad, err);
 	fclose(f);
+	/* The count returned is the count handed over. */
+	if (rc >= 0)
+		assert_int_equal((unsigned)rc, bad->n);
 	return rc;
 }
 
@@ -105,21 +133,18 @@ static struct state_entry *parse_ok(const char *text, size_t *n)
 {
 	char err[STATE_ERR_MAX] = "";
 	struct state_entry *v;
+	struct bad_lines bad;
+	int rc = parse_bytes(text, strlen(text), &v, n, &bad, err);
 
-	if (parse_bytes(text, strlen(text), &v, n, err) != 0)
-		fail_msg("state_parse refused:\n%s\nwith: %s", text, err);
+	if (rc != 0)
+		fail_msg("state_parse refused:\n%s\nwith: %s", text, rc < 0 ? err : bad.msg[0]);
 	return v;
 }
 
-static void expect_error_bytes(const char *text, size_t len, unsigned line, const char *needle)
+static void check_message(const char *err, unsigned line, const char *needle, const char *text)
 {
-	char err[STATE_ERR_MAX], prefix[64];
-	struct state_entry *v = (struct state_entry *)(uintptr_t)1;
-	size_t n = 99;
+	char prefix[64];
 
-	memset(err, 0, sizeof(err));
-	if (parse_bytes(text, len, &v, &n, err) != -1)
-		fail_msg("state_parse accepted:\n%s", text);
 	snprintf(prefix, sizeof(prefix), NAME ":%u: ", line);
 	if (strncmp(err, prefix, strlen(prefix)) != 0)
 		fail_msg("error \"%s\" does not start with \"%s\", for:\n%s", err, prefix, text);
@@ -129,9 +154,64 @@ static void expect_error_bytes(const char *text, size_t len, unsigned line, cons
 		fail_msg("error \"%s\" is more than one line", err);
 	if (needle && strstr(err, needle) == NULL)
 		fail_msg("error \"%s\" does not mention \"%s\"", err, needle);
-	/* Nothing half-parsed is handed back. */
+}
+
+/* Not a state file at all: refused whole, nothing handed back. */
+static void expect_fatal(const char *text, unsigned line, const char *needle)
+{
+	char err[STATE_ERR_MAX];
+	struct state_entry *v = (struct state_entry *)(uintptr_t)1;
+	struct bad_lines bad;
+	size_t n = 99;
+
+	memset(err, 0, sizeof(err));
+	if (parse_bytes(text, strlen(text), &v, &n, &bad, err) != -1)
+		fail_msg("state_parse accepted:\n%s", text);
+	check_message(err, line, needle, text);
 	assert_null(v);
 	assert_int_equal(n, 0);
+}
+
+/* Entry lines (not the header, comments or blank ones) in len bytes. */
+static size_t count_entry_lines(const char *text, size_t len)
+{
+	size_t count = 0;
+	bool first = true;
+
+	for (size_t i = 0; i < len;) {
+		size_t j = i;
+
+		while (j < len && (text[j] == ' ' || text[j] == '\t'))
+			j++;
+		if (!first && j < len && text[j] != '\n' && text[j] != '#' && text[j] != '\r')
+			count++;
+		first = false;
+		while (i < len && text[i] != '\n')
+			i++;
+		i++;
+	}
+	return count;
+}
+
+/* One bad line: it alone is set aside, named by its line, every other
+ * entry kept. */
+static void expect_error_bytes(const char *text, size_t len, unsigned line, const char *needle)
+{
+	char err[STATE_ERR_MAX] = "";
+	struct state_entry *v = (struct state_entry *)(uintptr_t)1;
+	struct bad_lines bad;
+	size_t n = 99, want = count_entry_lines(text, len) - 1;
+	int rc = parse_bytes(text, len, &v, &n, &bad, err);
+
+	if (rc != 1)
+		fail_msg("state_parse gave %d (%s), want one bad line, for:\n%s", rc,
+			 rc < 0 ? err : bad.msg[0], text);
+	assert_int_equal(bad.line[0], line);
+	check_message(bad.msg[0], line, needle, text);
+	if (n != want)
+		fail_msg("%zu entries kept, want %zu, for:\n%s", n, want, text);
+	assert_true((n == 0) == (v == NULL));
+	free(v);
 }
 
 static void expect_error(const char *text, unsigned line, const char *needle)
@@ -188,7 +268,7 @@ static struct state_entry *load_ok(const char *path, size_t *n)
 	char err[STATE_ERR_MAX] = "";
 	struct state_entry *v = (struct state_entry *)(uintptr_t)1;
 
-	if (state_load(path, &v, n, err) != 0)
+	if (state_load(path, &v, n, NULL, NULL, err) != 0)
 		fail_msg("state_load(%s) failed: %s", path, err);
 	return v;
 }
@@ -237,11 +317,11 @@ static void test_roundtrip_extremes(void **state)
 	const char *dir = *state;
 	char path[128];
 	struct state_entry want[] = {
-		entry("192.0.2.1", "ff:ff:ff:ff:ff:ff", true, REASON_MANUAL, UINT32_MAX,
-		      UINT32_MAX, UINT32_MAX, INT64_MAX, INT64_MAX, INT64_MAX),
+		entry("192.0.2.1", "ff:ff:ff:ff:ff:ff", true, REASON_MANUAL, STATE_OFFENCES_MAX,
+		      UINT32_MAX, UINT32_MAX, STATE_TIME_MAX, STATE_TIME_MAX, STATE_TIME_MAX),
 		entry("0.0.0.0", "00:00:00:00:00:00", false, REASON_AUTO, 0, 0, 0, 0, 0, 0),
 		entry("2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", NULL, true, REASON_AUTO, 1, 1,
-		      1, INT64_MIN, -1, -86400),
+		      1, 1, 0, 0),
 		entry("::ffff:203.0.113.9", NULL, true, REASON_AUTO, 3, 4, 5, 6, 7, 8),
 	};
 	size_t n, nwant = sizeof(want) / sizeof(want[0]);
@@ -253,8 +333,8 @@ static void test_roundtrip_extremes(void **state)
 	assert_int_equal(n, nwant);
 	for (size_t i = 0; i < nwant; i++)
 		check_entry_equal(&got[i], &want[i], i);
-	/* The mapped form is IPv4 and is written as such. */
-	assert_true(addr_is_v4(&got[3].addr));
+	/* The mapped form is the IPv6 address it is (blocked6), not IPv4. */
+	assert_false(addr_is_v4(&got[3].addr));
 	free(got);
 }
 
@@ -484,20 +564,23 @@ static void test_load_corrupt_names_file(void **state)
 	size_t n = 99;
 
 	snprintf(path, sizeof(path), "%s/state", dir);
+	struct bad_lines bad = { 0 };
+
 	write_file(path, HDR "# comment\n" GOOD("192.0.2.1") "192.0.2.2 blocked=yes " TAIL "\n");
-	assert_int_equal(state_load(path, &got, &n, err), -1);
+	assert_int_equal(state_load(path, &got, &n, collect_bad, &bad, err), 1);
 	snprintf(prefix, sizeof(prefix), "%s:4: ", path);
-	if (strncmp(err, prefix, strlen(prefix)) != 0)
-		fail_msg("error \"%s\" does not start with \"%s\"", err, prefix);
-	assert_null(got);
-	assert_int_equal(n, 0);
+	if (strncmp(bad.msg[0], prefix, strlen(prefix)) != 0)
+		fail_msg("error \"%s\" does not start with \"%s\"", bad.msg[0], prefix);
+	assert_int_equal(n, 1);
+	free(got);
 
 	/* A directory where the file should be. */
 	assert_int_equal(unlink(path), 0);
 	assert_int_equal(mkdir(path, 0700), 0);
 	memset(err, 0, sizeof(err));
-	assert_int_equal(state_load(path, &got, &n, err), -1);
+	assert_int_equal(state_load(path, &got, &n, NULL, NULL, err), STATE_REFUSED);
 	assert_non_null(strstr(err, path));
+	assert_null(got);
 }
 
 /* ---- parsing ----------------------------------------------------------- */
@@ -538,21 +621,21 @@ static void test_parse_lenient_layout(void **state)
 static void test_parse_errors_header(void **state)
 {
 	(void)state;
-	expect_error("", 1, "empty");
-	expect_error(GOOD("192.0.2.1"), 1, "first line");
-	expect_error("# nflogd state 2\n" GOOD("192.0.2.1"), 1, "version 2");
-	expect_error("# nflogd state 10\n", 1, "version 10");
-	expect_error("# nflogd state 0\n", 1, "version 0");
-	expect_error("# nflogd state\n", 1, NULL);
-	expect_error("# nflogd state 1x\n", 1, NULL);
-	expect_error("# nflogd state -1\n", 1, NULL);
-	expect_error("#nflogd state 1\n", 1, NULL);
-	expect_error("# NFLOGD STATE 1\n", 1, NULL);
-	expect_error("# some other file\n", 1, NULL);
+	expect_fatal("", 1, "empty");
+	expect_fatal(GOOD("192.0.2.1"), 1, "first line");
+	expect_fatal("# nflogd state 2\n" GOOD("192.0.2.1"), 1, "version 2");
+	expect_fatal("# nflogd state 10\n", 1, "version 10");
+	expect_fatal("# nflogd state 0\n", 1, "version 0");
+	expect_fatal("# nflogd state\n", 1, NULL);
+	expect_fatal("# nflogd state 1x\n", 1, NULL);
+	expect_fatal("# nflogd state -1\n", 1, NULL);
+	expect_fatal("#nflogd state 1\n", 1, NULL);
+	expect_fatal("# NFLOGD STATE 1\n", 1, NULL);
+	expect_fatal("# some other file\n", 1, NULL);
 	/* The header is the first line or nothing. */
-	expect_error("\n" HDR, 1, NULL);
-	expect_error("# comment\n" HDR, 1, NULL);
-	expect_error("# nflogd state 1", 1, "cut short");
+	expect_fatal("\n" HDR, 1, NULL);
+	expect_fatal("# comment\n" HDR, 1, NULL);
+	expect_fatal("# nflogd state 1", 1, "cut short");
 }
 
 static void test_parse_errors_entries(void **state)
@@ -624,14 +707,29 @@ static void test_parse_errors_duplicates(void **state)
 {
 	(void)state;
 	expect_error(HDR GOOD("192.0.2.1") GOOD("198.51.100.1") "# c\n" GOOD("192.0.2.1"), 5,
-		     "192.0.2.1 (also on line 2)");
+		     "192.0.2.1 (also on line 2");
 	/* The same host however it is spelled. */
-	expect_error(HDR GOOD("192.0.2.1") GOOD("::ffff:192.0.2.1"), 3, "192.0.2.1");
+	expect_error(HDR GOOD("192.0.2.1") GOOD("::ffff:192.0.2.1") GOOD("::FFFF:c000:201"), 4,
+		     "::ffff:192.0.2.1 (also on line 3, which is kept)");
 	expect_error(HDR GOOD("2001:db8::1") GOOD("192.0.2.1") GOOD("2001:0DB8:0:0::0:1"), 4,
-		     "2001:db8::1 (also on line 2)");
-	/* Of several, the first second occurrence is reported. */
-	expect_error(HDR GOOD("203.0.113.9") GOOD("192.0.2.1") GOOD("192.0.2.1")
-		     GOOD("203.0.113.9"), 4, "192.0.2.1 (also on line 3)");
+		     "2001:db8::1 (also on line 2");
+	/* Of several, each later line is set aside, the first kept. */
+	{
+		static const char text[] = HDR GOOD("203.0.113.9") GOOD("192.0.2.1")
+			GOOD("192.0.2.1") GOOD("203.0.113.9");
+		struct state_entry *v;
+		struct bad_lines bad;
+		char err[STATE_ERR_MAX];
+		size_t n;
+
+		assert_int_equal(parse_bytes(text, strlen(text), &v, &n, &bad, err), 2);
+		assert_int_equal(n, 2);
+		assert_int_equal(bad.line[0], 4);
+		check_message(bad.msg[0], 4, "192.0.2.1 (also on line 3", text);
+		assert_int_equal(bad.line[1], 5);
+		check_message(bad.msg[1], 5, "203.0.113.9 (also on line 2", text);
+		free(v);
+	}
 	/* The same last byte in two families is no duplicate. */
 	{
 		struct state_entry *v;
@@ -669,6 +767,208 @@ static void test_parse_errors_damage(void **state)
 	text[strlen(HDR GOOD("192.0.2.1")) + 700] = '\0';
 	strcat(text, "\n");
 	expect_error(text, 3, "too long");
+}
+
+/* One bad line costs that line only: every valid one around it is kept and
+ * each bad one is handed back as it was read, to be set aside. */
+static void test_parse_keeps_good_lines(void **state)
+{
+	char text[8192], err[STATE_ERR_MAX];
+	size_t len = 0, n;
+	struct state_entry *v;
+	struct bad_lines bad;
+	static const char truncated[] = "192.0.2.101 blocked=1 reason=auto offences=1 conns=21";
+	static const char changed[] = "192.0.2.102 blocked=7 " TAIL;
+	static const char nul[] = "192.0.2.103 blocked=1\0" TAIL;
+	static const char cut[] = "192.0.2.105 blocked=1 reason=auto offences=1 conns=21 dsts=3 "
+				  "since=100 expires=2";
+
+	(void)state;
+	len += (size_t)snprintf(text + len, sizeof(text) - len, HDR);
+	for (unsigned i = 1; i <= 20; i++) {
+		len += (size_t)snprintf(text + len, sizeof(text) - len,
+					"198.51.100.%u blocked=1 " TAIL "\n", i);
+		if (i == 5)
+			len += (size_t)snprintf(text + len, sizeof(text) - len, "%s\n", truncated);
+		if (i == 10)
+			len += (size_t)snprintf(text + len, sizeof(text) - len, "%s\n", changed);
+		if (i == 15) {
+			memcpy(text + len, nul, sizeof(nul) - 1);
+			len += sizeof(nul) - 1;
+			text[len++] = '\n';
+			/* A line given twice, exactly: the copy goes. */
+			len += (size_t)snprintf(text + len, sizeof(text) - len,
+						"198.51.100.15 blocked=1 " TAIL "\n");
+		}
+	}
+	len += (size_t)snprintf(text + len, sizeof(text) - len, "%s", cut);
+
+	assert_int_equal(parse_bytes(text, len, &v, &n, &bad, err), 5);
+	assert_int_equal(n, 20);
+	for (unsigned i = 0; i < 20; i++) {
+		char want[32];
+		struct addr a;
+
+		snprintf(want, sizeof(want), "198.51.100.%u", i + 1);
+		a = A(want);
+		assert_true(addr_equal(&v[i].addr, &a));
+		assert_int_equal(v[i].offences, 1);
+	}
+	free(v);
+	/* Lines 2-6 hold .1-.5, 7 the truncated one; .6-.10 8-12, 13 the
+	 * changed one; .11-.15 14-18, 19 the NUL, 20 the copy; .16-.20 21-25. */
+	assert_int_equal(bad.line[0], 7);
+	check_message(bad.msg[0], 7, "missing key", truncated);
+	assert_int_equal(bad.len[0], strlen(truncated));
+	assert_memory_equal(bad.text[0], truncated, strlen(truncated));
+	assert_int_equal(bad.line[1], 13);
+	check_message(bad.msg[1], 13, "blocked", changed);
+	assert_memory_equal(bad.text[1], changed, strlen(changed));
+	assert_int_equal(bad.line[2], 19);
+	check_message(bad.msg[2], 19, "NUL", "");
+	assert_int_equal(bad.len[2], sizeof(nul) - 1);
+	assert_memory_equal(bad.text[2], nul, sizeof(nul) - 1);
+	assert_int_equal(bad.line[3], 20);
+	check_message(bad.msg[3], 20, "duplicate address 198.51.100.15 (also on line 18", "");
+	assert_int_equal(bad.line[4], 26);
+	check_message(bad.msg[4], 26, "cut short", cut);
+	assert_memory_equal(bad.text[4], cut, strlen(cut));
+}
+
+/* A line longer than any entry is set aside (its start) and the next one read. */
+static void test_parse_long_line_then_good(void **state)
+{
+	char text[4096], err[STATE_ERR_MAX];
+	struct state_entry *v;
+	struct bad_lines bad;
+	size_t n, len = (size_t)snprintf(text, sizeof(text), HDR);
+
+	(void)state;
+	memset(text + len, 'x', 2000);
+	len += 2000;
+	len += (size_t)snprintf(text + len, sizeof(text) - len, "\n" GOOD("192.0.2.9"));
+	assert_int_equal(parse_bytes(text, len, &v, &n, &bad, err), 1);
+	assert_int_equal(bad.line[0], 2);
+	check_message(bad.msg[0], 2, "too long", "");
+	assert_int_equal(bad.len[0], STATE_LINE_MAX - 1);
+	assert_int_equal(n, 1);
+	free(v);
+}
+
+#define LINE(since, expires, last_end, offences) \
+	"192.0.2.2 blocked=1 reason=auto offences=" offences " conns=21 dsts=3 since=" since \
+	" expires=" expires " last_end=" last_end " mac=-\n"
+
+/* Every field within what it can mean: no overflow, no wrap later. */
+static void test_parse_ranges(void **state)
+{
+	struct state_entry *v;
+	size_t n;
+
+	(void)state;
+	expect_error(HDR GOOD("192.0.2.1") LINE("-9223372036854775808", "0", "0", "1"), 3, "since");
+	expect_error(HDR LINE("-1", "0", "0", "1"), 2, "since");
+	expect_error(HDR LINE("100", "-200", "0", "1"), 2, "expires");
+	expect_error(HDR LINE("100", "200", "-86400", "1"), 2, "last_end");
+	expect_error(HDR LINE("100", "253402300800", "0", "1"), 2, "expires");
+	expect_error(HDR LINE("100", "200", "9223372036854775807", "1"), 2, "last_end");
+	expect_error(HDR LINE("100", "200", "0", "4294967295"), 2, "offences");
+	expect_error(HDR LINE("100", "200", "0", "1000001"), 2, "offences");
+	/* A block needs its start, and cannot end before it. */
+	expect_error(HDR LINE("0", "200", "0", "1"), 2, "since");
+	expect_error(HDR LINE("300", "200", "0", "1"), 2, "before since");
+	/* The limits themselves are good. */
+	v = parse_ok(HDR LINE("253402300799", "253402300799", "253402300799", "1000000"), &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].offences, STATE_OFFENCES_MAX);
+	assert_true(v[0].since == STATE_TIME_MAX);
+	free(v);
+	/* Not blocked: no start needed (history only). */
+	v = parse_ok(HDR "192.0.2.3 blocked=0 reason=auto offences=2 conns=0 dsts=0 since=0 "
+		     "expires=0 last_end=100 mac=-\n", &n);
+	assert_int_equal(n, 1);
+	free(v);
+}
+
+/* A FIFO at the path must not hang the start: refused at once. */
+static void test_load_refuses_fifo(void **state)
+{
+	const char *dir = *state;
+	char path[160], err[STATE_ERR_MAX] = "";
+	struct state_entry *v = NULL;
+	size_t n = 99;
+
+	snprintf(path, sizeof(path), "%s/state", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	alarm(5);	/* a hang fails the test rather than stall the suite */
+	assert_int_equal(state_load(path, &v, &n, NULL, NULL, err), STATE_REFUSED);
+	alarm(0);
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, "not a regular file"));
+	assert_null(v);
+	assert_int_equal(n, 0);
+}
+
+static void expect_refused(const char *path, const char *needle)
+{
+	char err[STATE_ERR_MAX] = "";
+	struct state_entry *v = NULL;
+	size_t n = 99;
+
+	if (state_load(path, &v, &n, NULL, NULL, err) != STATE_REFUSED)
+		fail_msg("%s loaded; want it refused (%s)", path, needle);
+	if (strstr(err, needle) == NULL || strstr(err, "refused") == NULL)
+		fail_msg("error \"%s\" does not say \"%s\" and refused", err, needle);
+	assert_null(v);
+	assert_int_equal(n, 0);
+}
+
+/* Whoever can write the file, or replace it, could forge blocks. */
+static void test_load_refuses_untrusted(void **state)
+{
+	const char *dir = *state;
+	char sub[128], path[160], link[160];
+	struct state_entry *v;
+	size_t n;
+
+	snprintf(sub, sizeof(sub), "%s/d", dir);
+	snprintf(path, sizeof(path), "%s/state", sub);
+	snprintf(link, sizeof(link), "%s/link", sub);
+	assert_int_equal(mkdir(sub, 0750), 0);
+	write_file(path, HDR GOOD("192.0.2.25"));
+	assert_int_equal(chmod(path, 0640), 0);
+	v = load_ok(path, &n);
+	assert_int_equal(n, 1);
+	free(v);
+
+	assert_int_equal(chmod(path, 0660), 0);
+	expect_refused(path, "writable by group or others");
+	assert_int_equal(chmod(path, 0602), 0);
+	expect_refused(path, "writable by group or others");
+	assert_int_equal(chmod(path, 0640), 0);
+
+	assert_int_equal(chmod(sub, 0770), 0);
+	expect_refused(path, "its directory");
+	assert_int_equal(chmod(sub, 01777), 0);
+	expect_refused(path, "its directory");
+	assert_int_equal(chmod(sub, 0750), 0);
+
+	assert_int_equal(symlink(path, link), 0);
+	expect_refused(link, "symbolic link");
+
+	if (geteuid() == 0) {	/* only root can give a file away */
+		assert_int_equal(chown(path, 65534, 0), 0);
+		expect_refused(path, "owned by another user");
+		assert_int_equal(chown(path, 0, 0), 0);
+		assert_int_equal(chown(sub, 65534, 0), 0);
+		expect_refused(path, "its directory");
+		assert_int_equal(chown(sub, 0, 0), 0);
+	} else {
+		print_message("owner checks skipped: not root\n");
+	}
+	v = load_ok(path, &n);
+	assert_int_equal(n, 1);
+	free(v);
 }
 
 /* ---- state_move_aside ---------------------------------------------------- */
@@ -713,7 +1013,7 @@ static void test_move_aside(void **state)
 	snprintf(path, sizeof(path), "%s/state", dir);
 	write_file(path, "# nflogd state 9\ngarbage\n");
 	before = time(NULL);
-	assert_int_equal(state_move_aside(path, aside1, sizeof(aside1)), 0);
+	assert_int_equal(state_move_aside(path, "corrupt", aside1, sizeof(aside1)), 0);
 	after = time(NULL);
 	assert_false(exists(path));
 	check_aside_name(path, aside1, before, after);
@@ -724,7 +1024,7 @@ static void test_move_aside(void **state)
 	/* A second one (likely the same second) does not replace the first. */
 	write_file(path, "second\n");
 	before = time(NULL);
-	assert_int_equal(state_move_aside(path, aside2, sizeof(aside2)), 0);
+	assert_int_equal(state_move_aside(path, "corrupt", aside2, sizeof(aside2)), 0);
 	after = time(NULL);
 	assert_false(exists(path));
 	check_aside_name(path, aside2, before, after);
@@ -748,12 +1048,12 @@ static void test_move_aside(void **state)
 
 	/* No room for the new name: nothing moves. */
 	write_file(path, "third\n");
-	assert_int_equal(state_move_aside(path, tiny, sizeof(tiny)), -1);
+	assert_int_equal(state_move_aside(path, "corrupt", tiny, sizeof(tiny)), -1);
 	assert_true(exists(path));
 	assert_int_equal(unlink(path), 0);
 
 	/* Nothing to move. */
-	assert_int_equal(state_move_aside(path, aside1, sizeof(aside1)), -1);
+	assert_int_equal(state_move_aside(path, "corrupt", aside1, sizeof(aside1)), -1);
 	assert_int_equal(errno, ENOENT);
 	unsetenv("TZ");
 	tzset();
@@ -777,10 +1077,15 @@ int main(void)
 		cmocka_unit_test(test_parse_errors_keys),
 		cmocka_unit_test(test_parse_errors_duplicates),
 		cmocka_unit_test(test_parse_errors_damage),
+		cmocka_unit_test(test_parse_keeps_good_lines),
+		cmocka_unit_test(test_parse_long_line_then_good),
+		cmocka_unit_test(test_parse_ranges),
+		cmocka_unit_test_setup_teardown(test_load_refuses_fifo, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_load_refuses_untrusted, tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_move_aside, tmpdir_setup, tmpdir_teardown),
 	};
 
-	/* Directory modes are checked against 0750 exactly. */
+	/* Directory modes are checked against 0750 exactly, files are 0644. */
 	umask(022);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

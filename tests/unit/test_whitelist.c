@@ -254,6 +254,74 @@ static void test_parse_errors(void **state)
 	expect_parse_error("192.0.2.1\n\n\n\n\n\n\n\n\n/24\n", 10, NULL);
 }
 
+/* The whole of a family, and IPv6 entries overlapping ::ffff:0:0/96 (whose
+ * text looks like IPv4 but whose set is allow6), are refused by line. */
+static void test_parse_refused(void **state)
+{
+	static const char *const refused[] = {
+		"0.0.0.0/0", "::/0", "::/64", "::/80", "::ffff:0:0/96",
+		"::ffff:192.0.2.0/120", "::ffff:192.0.2.30", "::fffe:0:0/95",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		char text[128];
+		struct cidr net;
+		struct mac mac;
+		bool is_mac;
+
+		snprintf(text, sizeof(text), "192.0.2.1\n# c\n%s  # mine\n", refused[i]);
+		expect_parse_error(text, 3, refused[i]);
+		assert_int_equal(whitelist_parse_entry(refused[i], &net, &mac, &is_mac), 0);
+		assert_non_null(whitelist_entry_refused(&net));
+	}
+	/* Wide but within one family and clear of the mapped range: taken. */
+	{
+		static const char *const taken[] = {
+			"0.0.0.0/1", "128.0.0.0/1", "8000::/1", "::1", "::/96", "::1:0:0:0/80",
+			"::fffe:0:0/96", "::1:0:0/96", "2001:db8::/32", "10.0.0.0/8",
+		};
+
+		for (size_t i = 0; i < sizeof(taken) / sizeof(taken[0]); i++) {
+			struct cidr net;
+			struct mac mac;
+			bool is_mac;
+
+			assert_int_equal(whitelist_parse_entry(taken[i], &net, &mac, &is_mac), 0);
+			if (whitelist_entry_refused(&net) != NULL)
+				fail_msg("%s refused: %s", taken[i], whitelist_entry_refused(&net));
+		}
+	}
+}
+
+/* An IPv4 entry never covers an IPv6 address of the mapped range, nor an
+ * IPv6 entry an IPv4 address, with or without the index (a list built by
+ * hand, as the kernel's sets would hold it). */
+static void test_covers_families_apart(void **state)
+{
+	struct whitelist wl;
+	struct cidr nets[2];
+
+	(void)state;
+	parse_ok(&wl, "192.0.2.0/24\n2001:db8::/32\n");
+	check_covers(&wl, "192.0.2.30", true);
+	check_covers(&wl, "::ffff:192.0.2.30", false);
+	check_covers(&wl, "::ffff:c000:21e", false);
+	whitelist_free(&wl);
+
+	whitelist_init(&wl);
+	assert_int_equal(cidr_parse("::/64", &nets[0]), 0);
+	assert_int_equal(cidr_parse("192.0.2.0/24", &nets[1]), 0);
+	wl.nets = nets;
+	wl.nnets = 2;
+	check_covers(&wl, "192.0.2.30", true);
+	check_covers(&wl, "198.51.100.1", false);	/* ::/64 does not hold IPv4 */
+	check_covers(&wl, "::ffff:198.51.100.1", true);
+	check_covers(&wl, "::ffff:192.0.2.30", true);
+	wl.nnets = 1;
+	check_covers(&wl, "192.0.2.30", false);
+}
+
 static void test_parse_error_long_line(void **state)
 {
 	char text[1200];
@@ -321,7 +389,7 @@ static void test_covers_addr(void **state)
 	check_covers(&wl, "203.0.113.127", false);
 	check_covers(&wl, "203.0.113.128", true);
 	check_covers(&wl, "203.0.113.255", true);
-	check_covers(&wl, "::ffff:198.51.100.9", true);	/* mapped form */
+	check_covers(&wl, "::ffff:198.51.100.9", false);	/* IPv6, not 198.51.100.9 */
 	check_covers(&wl, "2001:db8:1::", true);
 	check_covers(&wl, "2001:db8:1:ffff:ffff:ffff:ffff:ffff", true);
 	check_covers(&wl, "2001:db8:2::", false);
@@ -337,11 +405,13 @@ static void test_covers_addr(void **state)
 	check_covers_mac(&wl, "52:54:00:12:34:56", false);
 	whitelist_free(&wl);
 
-	/* An IPv4 /0 covers all IPv4 and no IPv6. */
-	parse_ok(&wl, "0.0.0.0/0\n");
+	/* All of IPv4 (a /0 is refused, not its halves) and no IPv6. */
+	parse_ok(&wl, "0.0.0.0/1\n128.0.0.0/1\n");
 	check_covers(&wl, "0.0.0.0", true);
 	check_covers(&wl, "255.255.255.255", true);
 	check_covers(&wl, "2001:db8::1", false);
+	check_covers(&wl, "::ffff:192.0.2.1", false);
+	check_covers(&wl, "::", false);
 	whitelist_free(&wl);
 }
 
@@ -538,7 +608,7 @@ static void test_ranges_by_family(void **state)
 {
 	static const char mixed[] =
 		"2001:db8::/32\n192.0.2.0/24\n52:54:00:12:34:56\n"
-		"2001:db8::1\n198.51.100.7\n::ffff:203.0.113.9\n";
+		"2001:db8::1\n198.51.100.7\n203.0.113.9\n";
 
 	(void)state;
 	RANGES(mixed, true, "192.0.2.0-192.0.2.255", "198.51.100.7-198.51.100.7",
@@ -554,13 +624,15 @@ static void test_ranges_by_family(void **state)
 static void test_ranges_whole_space(void **state)
 {
 	(void)state;
-	RANGES("0.0.0.0/0\n", true, "0.0.0.0-255.255.255.255");
-	NO_RANGES("0.0.0.0/0\n", false);
-	RANGES("192.0.2.0/24\n0.0.0.0/0\n203.0.113.1\n", true, "0.0.0.0-255.255.255.255");
+	/* A /0 is refused; its halves merge into the whole space. */
+	RANGES("0.0.0.0/1\n128.0.0.0/1\n", true, "0.0.0.0-255.255.255.255");
+	NO_RANGES("0.0.0.0/1\n128.0.0.0/1\n", false);
+	RANGES("192.0.2.0/24\n128.0.0.0/1\n0.0.0.0/1\n203.0.113.1\n", true,
+	       "0.0.0.0-255.255.255.255");
 	RANGES("255.255.255.255\n255.255.255.254\n", true,
 	       "255.255.255.254-255.255.255.255");
-	RANGES("::/0\n2001:db8::/32\n", false,
-	       "::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+	RANGES("8000::/1\n2001:db8::/32\n", false, "2001:db8::-2001:db8:ffff:ffff:ffff:ffff:ffff:ffff",
+	       "8000::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
 }
 
 /* ---- whitelist_load ------------------------------------------------------ */
@@ -627,6 +699,8 @@ int main(void)
 		cmocka_unit_test(test_parse_empty),
 		cmocka_unit_test(test_parse_many_entries),
 		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_parse_refused),
+		cmocka_unit_test(test_covers_families_apart),
 		cmocka_unit_test(test_parse_error_long_line),
 		cmocka_unit_test(test_parse_no_final_newline),
 		cmocka_unit_test(test_parse_entry),

@@ -318,7 +318,7 @@ static void test_add_canonical(void **state)
 	add_ok(fx, "2001:DB8:0:0:0:0:0:1/128", NULL);
 	add_ok(fx, "2001:0db8:00ff::/48", NULL);
 	add_ok(fx, "52-54-00-AB-CD-EF", NULL);
-	add_ok(fx, "::ffff:198.51.100.0/120", NULL);
+	add_ok(fx, "198.51.100.0/24", NULL);
 	add_ok(fx, "203.0.113.0/24", "  padded  ");
 	check_file(fx->path,
 		   "192.0.2.5\n"
@@ -333,8 +333,8 @@ static void test_add_duplicates(void **state)
 {
 	struct fx *fx = *state;
 	static const char *const same[] = {
-		"192.0.2.25", "192.0.2.25/32", "::ffff:192.0.2.25",
-		"198.51.100.0/24", "::ffff:198.51.100.0/120",
+		"192.0.2.25", "192.0.2.25/32",
+		"198.51.100.0/24",
 		"52:54:00:ab:cd:ef", "52-54-00-ab-cd-ef", "52:54:00:AB:CD:EF",
 		"2001:db8::25", "2001:DB8::25/128", "2001:0db8:0000::0025",
 	};
@@ -478,6 +478,31 @@ static void test_add_refuses_bad_file(void **state)
 
 /* ---- del ------------------------------------------------------------------ */
 
+/* What would whitelist every IPv4 host in the daemon, or IPv6 addresses
+ * written like IPv4 ones, is refused naming the argument; the file stays. */
+static void test_add_refused_families(void **state)
+{
+	struct fx *fx = *state;
+	static const char *const wide[] = {
+		"0.0.0.0/0", "::/0", "::/64", "::/80", "::ffff:0:0/96",
+		"::ffff:192.0.2.0/120", "::ffff:192.0.2.30",
+	};
+
+	write_file(fx->path, sample);
+	for (size_t i = 0; i < sizeof(wide) / sizeof(wide[0]); i++) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "'%s' refused: ", wide[i]);
+		add_refused(fx, wide[i], NULL, want);
+	}
+	add_refused(fx, "::/64", NULL, "overlaps ::ffff:0:0/96");
+	add_refused(fx, "0.0.0.0/0", NULL, "every IPv4 address");
+	add_refused(fx, "::/0", NULL, "every IPv6 address");
+	/* A file that holds one (written by hand) does not load: FILE:LINE. */
+	write_file(fx->path, "192.0.2.1\n::/64  # oops\n");
+	add_refused(fx, "192.0.2.2", NULL, ":2: '::/64' refused");
+}
+
 static void test_del(void **state)
 {
 	struct fx *fx = *state;
@@ -488,7 +513,6 @@ static void test_del(void **state)
 		   "\n"
 		   "198.51.100.0/24\n"
 		   "  192.0.2.25/32\t# again, other spelling\n"
-		   "::ffff:192.0.2.25\n"
 		   "52-54-00-AB-CD-EF # phone\n"
 		   "# tail\n");
 	del_ok(fx, "192.0.2.25");
@@ -758,6 +782,7 @@ int main(void)
 		T(test_add_bad_comment),
 		T(test_add_longest_line),
 		T(test_add_refuses_bad_file),
+		T(test_add_refused_families),
 		T(test_del),
 		T(test_del_last_line_without_newline),
 		T(test_del_refused),
