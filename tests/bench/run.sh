@@ -868,6 +868,7 @@ control_pass() {
 		-c $((nbots * 60)) -r 300 -I >/dev/null || return 1
 	sleep 0.3
 	"$NFLOGCTL" -s "$LAB_DIR/nflogd.sock" --json status >"$out" 2>/dev/null
+	cp "$LAB_DIR/daemon.log" "$out.log"
 	[ -n "$hp" ] && stop_pid "$hp"
 	kill "$rp" 2>/dev/null; wait "$rp" 2>/dev/null
 	return 0
@@ -907,6 +908,10 @@ bench_control() {
 	say "quiet:  SYNs through per bot min $qlo, mean $qmean, max $qhi ($qn bots); block latency p50 $(status_num block_latency_p50_us "$qj") us, p99 ${q99:--} us, max ${qmax:--} us; RSS max $qrss kB"
 	say "loaded: SYNs through per bot min $llo, mean $lmean, max $lhi ($ln bots); block latency p50 $(status_num block_latency_p50_us "$lj") us, p99 ${l99:--} us, max ${lmax:--} us; RSS max $lrss kB"
 	say "        list requests refused busy: $(status_num control_busy "$lj"), replies cut at the timeout: $(status_num control_cut "$lj")"
+	if [ "${qn:-0}" != $nbots ] || [ "${ln:-0}" != $nbots ] || [ "${qhi:-99}" -gt 23 ] || [ "${lhi:-99}" -gt 23 ]; then
+		say "   per bot (quiet, loaded): $(syns_at_wan | awk 'index($1, "198.19.5.") == 1 || index($1, "198.19.6.") == 1 { printf "%s %s; ", $1, $2 }')"
+		say "   daemon log of the quiet pass:"; sed 's/^/      | /' "$qj.log" | head -40
+	fi
 	say "ratio loaded / quiet: SYNs through (max) $(calc "${lhi:-0} / ${qhi:-1}" 2)x, block latency p99 $(calc "${l99:-0} / ${q99:-1}" 2)x, RSS $(calc "${lrss:-0} / ${qrss:-1}" 2)x"
 	v=FAIL
 	[ "${lhi:-99}" -le 23 ] && [ "${ln:-0}" = $nbots ] && [ "${lrss:-0}" -gt 0 ] && [ -n "$l99" ] &&
