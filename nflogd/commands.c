@@ -108,36 +108,41 @@ static void cmd_status(struct nflogd *d, char **w, int n, struct reply *r)
 	reply_num(r, "block_handling_p50_us", own.p50);
 	reply_num(r, "block_handling_p99_us", own.p99);
 	reply_num(r, "block_handling_max_us", own.max);
+	reply_num(r, "control_busy", (int64_t)d->control.busy);
+	reply_num(r, "control_cut", (int64_t)d->control.cut);
 }
 
-static int by_since(const void *a, const void *b)
+/* The blocks from record `cursor` on, a slice at a time, in the policy's
+ * record order (nflogctl sorts them): a list is not a snapshot, a block
+ * made or ended while it streams may or may not be in it. */
+static bool list_more(void *ctx, struct reply *r)
 {
-	const struct offender *x = *(const struct offender *const *)a;
-	const struct offender *y = *(const struct offender *const *)b;
+	struct nflogd *d = ctx;
+	const struct policy *p = d->policy;
 
-	return x->since_ms < y->since_ms ? -1 : x->since_ms > y->since_ms;
+	d->now_ms = monotonic_ms();
+	for (; r->cursor < p->fresh; r->cursor++) {
+		const struct offender *o = &p->recs[r->cursor];
+
+		if (r->len >= REPLY_SLICE_BYTES)
+			return true;
+		if (!o->blocked)
+			continue;
+		reply_record(r, "blocked");
+		put_block(d, r, o);
+	}
+	return false;
 }
 
 static void cmd_list(struct nflogd *d, char **w, int n, struct reply *r)
 {
-	const struct offender **v = malloc((d->policy->nblocked + 1) * sizeof(*v));
-	size_t k = 0;
-
 	(void)w;
 	(void)n;
-	if (v == NULL) {
-		reply_error(r, "out of memory");
-		return;
-	}
-	POLICY_FOREACH_BLOCKED(d->policy, o)
-		v[k++] = o;
-	qsort(v, k, sizeof(*v), by_since);
 	reply_ok(r);
-	for (size_t i = 0; i < k; i++) {
-		reply_record(r, "blocked");
-		put_block(d, r, v[i]);
-	}
-	free(v);
+	r->cursor = 0;
+	r->more = list_more;
+	if (!list_more(d, r))
+		r->more = NULL;
 }
 
 static void put_host(struct nflogd *d, struct reply *r, const struct host *h)

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <grp.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -338,6 +339,8 @@ int config_parse(struct config *out, FILE *f, const char *name, char err[CONFIG_
 			max_line = line;
 		if (keys[i].set == set_block_time)
 			time_line = line;
+		if (keys[i].set == set_socket_group)
+			cfg.socket_group_line = line;
 	}
 	if (ferror(f))
 		return fail(err, name, line, "read error");
@@ -351,6 +354,7 @@ int config_parse(struct config *out, FILE *f, const char *name, char err[CONFIG_
 int config_load(struct config *cfg, const char *path, char err[CONFIG_ERR_MAX])
 {
 	FILE *f = fopen(path, "r");
+	struct config tmp = *cfg;
 	int rc;
 
 	if (f == NULL) {
@@ -359,9 +363,17 @@ int config_load(struct config *cfg, const char *path, char err[CONFIG_ERR_MAX])
 		snprintf(err, CONFIG_ERR_MAX, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	rc = config_parse(cfg, f, path, err);
+	rc = config_parse(&tmp, f, path, err);
 	fclose(f);
-	return rc;
+	if (rc < 0)
+		return -1;
+	/* The system's group database, not the syntax: config_parse stays
+	 * free of NSS lookups (unit tests, fuzzing). */
+	if (tmp.socket_group[0] && getgrnam(tmp.socket_group) == NULL)
+		return fail(err, path, tmp.socket_group_line, "socket_group: no such group: '%s'",
+			    tmp.socket_group);
+	*cfg = tmp;
+	return 0;
 }
 
 bool config_port_counted(const struct config *cfg, uint16_t port)

@@ -34,6 +34,7 @@ struct config {
 	char state_file[CONFIG_PATH_MAX];
 	char socket[108];		/* sun_path */
 	char socket_group[64];
+	unsigned socket_group_line;	/* where it was set, for config_load's check */
 	uint32_t max_hosts;
 	uint32_t max_blocked;
 	char leases_file[CONFIG_PATH_MAX];
@@ -50,7 +51,8 @@ void config_defaults(struct config *cfg);
  * 0 on success; -1 with "name:LINE: message" in err, cfg untouched. */
 int config_parse(struct config *cfg, FILE *f, const char *name, char err[CONFIG_ERR_MAX]);
 
-/* Load a file; a missing file means all defaults. Same contract as above. */
+/* Load a file; a missing file means all defaults. Same contract as above;
+ * also checks that socket_group names a group of this system. */
 int config_load(struct config *cfg, const char *path, char err[CONFIG_ERR_MAX]);
 
 bool config_port_counted(const struct config *cfg, uint16_t port);

@@ -199,29 +199,94 @@ void control_accept(struct control *c, uint64_t now_ms)
 	}
 }
 
-static void send_reply(struct control *c, struct control_client *cl)
+static void want_out(struct control *c, struct control_client *cl)
 {
-	while (cl->sent < cl->out.len) {
-		ssize_t w = send(cl->fd, cl->out.buf + cl->sent, cl->out.len - cl->sent,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
+	struct epoll_event ev = { .events = EPOLLOUT };
 
-		if (w < 0) {
-			if (errno == EAGAIN || errno == EINTR) {
-				struct epoll_event ev = { .events = EPOLLOUT };
+	if (cl->want_out)
+		return;
+	ev.data.u64 = tag(CONTROL_TAG_CLIENT, (uint32_t)(cl - c->clients));
+	epoll_ctl(c->epfd, EPOLL_CTL_MOD, cl->fd, &ev);
+	cl->want_out = true;
+}
 
-				ev.data.u64 = tag(CONTROL_TAG_CLIENT, (uint32_t)(cl - c->clients));
-				epoll_ctl(c->epfd, EPOLL_CTL_MOD, cl->fd, &ev);
-				return;	/* the rest when the client reads */
+/* Send what the reply holds; once the client has taken it all, build the
+ * next slice if `may_build` (one per call, so that a long reply to one
+ * client does not hold up the event loop) and go on. */
+static bool send_reply(struct control *c, struct control_client *cl, bool may_build, void *ctx)
+{
+	bool built = false;
+
+	for (;;) {
+		while (cl->sent < cl->out.len) {
+			ssize_t w = send(cl->fd, cl->out.buf + cl->sent, cl->out.len - cl->sent,
+					 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+			if (w < 0 && (errno == EAGAIN || errno == EINTR)) {
+				want_out(c, cl);
+				return built;	/* the rest when the client reads */
 			}
-			break;		/* gone: nothing more to do */
+			if (w < 0) {
+				drop(c, cl);	/* gone: nothing more to do */
+				return built;
+			}
+			cl->sent += (size_t)w;
 		}
-		cl->sent += (size_t)w;
+		if (cl->out.more == NULL)
+			break;
+		if (!may_build) {
+			want_out(c, cl);	/* writable again at the next wake-up */
+			return built;
+		}
+		reply_next_slice(&cl->out, ctx);
+		cl->sent = 0;
+		may_build = false;
+		built = true;
 	}
 	c->served++;
 	drop(c, cl);
+	return built;
 }
 
-static void read_request(struct control *c, struct control_client *cl,
+size_t control_reply_bytes(const struct control *c)
+{
+	size_t sum = 0;
+
+	for (int i = 0; i < CONTROL_MAX_CLIENTS; i++)
+		if (c->clients[i].fd >= 0)
+			sum += c->clients[i].out.cap;
+	return sum;
+}
+
+static void answer(struct control *c, struct control_client *cl, size_t len, bool whole,
+		   control_handler_fn fn, void *ctx)
+{
+	char *line;
+
+	reply_init(&cl->out);
+	if (!whole) {
+		reply_error(&cl->out, "request longer than %d bytes", PROTOCOL_REQUEST_MAX);
+	} else {
+		line = protocol_request_line(cl->req, len, &cl->out);
+		if (line)
+			fn(ctx, line, &cl->out);
+	}
+	/* Short replies are always given (status stays readable under load);
+	 * a long one (sliced, or past a slice: a big whitelist, top 1000) only
+	 * while the others leave room. */
+	if ((cl->out.more || cl->out.len > REPLY_SLICE_BYTES) &&
+	    control_reply_bytes(c) - cl->out.cap >= CONTROL_REPLY_MEMORY) {
+		c->busy++;
+		reply_error(&cl->out, "busy: replies in progress hold %zu KiB, try again",
+			    (control_reply_bytes(c) - cl->out.cap) / 1024);
+	}
+	reply_finish(&cl->out);
+	cl->replying = true;
+	(void)send_reply(c, cl, false, ctx);
+}
+
+/* A request is complete at its newline, or at the client's shutdown. */
+static bool read_request(struct control *c, struct control_client *cl,
 			 control_handler_fn fn, void *ctx)
 {
 	for (;;) {
@@ -229,49 +294,52 @@ static void read_request(struct control *c, struct control_client *cl,
 				 MSG_DONTWAIT);
 		char *nl;
 
-		if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
+		if (r < 0 && (errno == EAGAIN || errno == EINTR))
+			return false;	/* wait for the rest of the line */
+		if (r < 0 || (r == 0 && cl->reqlen == 0)) {
 			drop(c, cl);	/* hung up before asking */
-			return;
+			return false;
 		}
-		if (r < 0)
-			return;		/* wait for the rest of the line */
+		if (r == 0) {
+			answer(c, cl, cl->reqlen, true, fn, ctx);
+			return true;
+		}
 		cl->reqlen += (size_t)r;
-		cl->req[cl->reqlen] = '\0';
 		nl = memchr(cl->req, '\n', cl->reqlen);
-		if (nl == NULL && cl->reqlen < sizeof(cl->req) - 1)
-			continue;
-		reply_init(&cl->out);
-		if (nl == NULL) {
-			reply_error(&cl->out, "request longer than %d bytes", PROTOCOL_REQUEST_MAX);
-		} else {
-			*nl = '\0';
-			fn(ctx, cl->req, &cl->out);
+		if (nl) {
+			answer(c, cl, (size_t)(nl - cl->req), true, fn, ctx);
+			return true;
 		}
-		reply_finish(&cl->out);
-		cl->replying = true;
-		send_reply(c, cl);
-		return;
+		if (cl->reqlen == sizeof(cl->req) - 1) {
+			answer(c, cl, cl->reqlen, false, fn, ctx);
+			return true;
+		}
 	}
 }
 
-void control_client_ready(struct control *c, int slot, uint32_t events,
+bool control_client_ready(struct control *c, int slot, uint32_t events,
 			  control_handler_fn fn, void *ctx)
 {
 	struct control_client *cl;
 
 	if (slot < 0 || slot >= CONTROL_MAX_CLIENTS || c->clients[slot].fd < 0)
-		return;
+		return false;
 	cl = &c->clients[slot];
 	if (cl->replying)
-		send_reply(c, cl);
-	else if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
-		read_request(c, cl, fn, ctx);
+		return send_reply(c, cl, true, ctx);
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+		return read_request(c, cl, fn, ctx);
+	return false;
 }
 
 void control_expire(struct control *c, uint64_t now_ms)
 {
 	for (int i = 0; i < CONTROL_MAX_CLIENTS; i++)
 		if (c->clients[i].fd >= 0 && now_ms - c->clients[i].since_ms > CONTROL_TIMEOUT_MS) {
+			/* A reply cut here lacks its "end" line: the client
+			 * can tell that it is incomplete. */
+			if (c->clients[i].replying)
+				c->cut++;
 			c->dropped++;
 			drop(c, &c->clients[i]);
 		}

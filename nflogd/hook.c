@@ -1,12 +1,46 @@
 /* Spawning the on_block program: no shell, a small fixed environment. */
 #include "hook.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 #include "compat/compat.h"
+
+/* Every descriptor of ours past stderr closes at the program's exec: one
+ * opened without O_CLOEXEC (by us, a library, or whoever started us) is no
+ * business of the program's. The open ones are listed in /proc/self/fd,
+ * which works with every libc and with the compat spawn as well
+ * (posix_spawn_file_actions_addclosefrom_np needs glibc 2.34). The daemon
+ * itself never execs anything else. */
+static int cloexec_inherited(void)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	struct dirent *e;
+	int self, rc = 0;
+
+	if (dir == NULL)
+		return errno;
+	self = dirfd(dir);
+	while ((e = readdir(dir)) != NULL) {
+		char *end;
+		long fd = strtol(e->d_name, &end, 10);
+		int flags;
+
+		if (*end || end == e->d_name || fd <= 2 || fd == self)
+			continue;
+		flags = fcntl((int)fd, F_GETFD);
+		if (flags >= 0 && !(flags & FD_CLOEXEC) &&
+		    fcntl((int)fd, F_SETFD, flags | FD_CLOEXEC) < 0)
+			rc = errno;
+	}
+	closedir(dir);
+	return rc;
+}
 
 pid_t hook_spawn(const char *program, char *const env[])
 {
@@ -18,6 +52,11 @@ pid_t hook_spawn(const char *program, char *const env[])
 	pid_t pid;
 	int rc;
 
+	rc = cloexec_inherited();
+	if (rc != 0) {
+		errno = rc;
+		return -1;
+	}
 	/* The daemon blocks its signals for signalfd; the child must not
 	 * inherit that mask, nor our process group's terminal signals. */
 	sigemptyset(&none);

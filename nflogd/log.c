@@ -8,6 +8,8 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "escape.h"
+
 static bool to_stderr = true;
 static int verbosity;
 static bool syslog_open;
@@ -25,9 +27,12 @@ static void vlog(int prio, const char *fmt, va_list ap, const char *suffix)
 
 static void vlog(int prio, const char *fmt, va_list ap, const char *suffix)
 {
-	char msg[1024];
+	char raw[1024], msg[2048];
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/* Names, comments and messages from files and clients are in it: no
+	 * control character reaches the log or the terminal. */
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	escape_display(msg, sizeof(msg), raw);
 	if (syslog_open)
 		syslog(prio, "%s%s", msg, suffix);
 	if (to_stderr) {

@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "escape.h"
 #include "log.h"
 #include "notify.h"
 #include "privdrop.h"
@@ -27,11 +28,12 @@ static int check_config(const char *path)
 {
 	struct config cfg;
 	struct whitelist wl;
-	char err[CONFIG_ERR_MAX];
+	char err[CONFIG_ERR_MAX], shown[4 * CONFIG_ERR_MAX];
 
 	config_defaults(&cfg);
 	if (config_load(&cfg, path, err) < 0 || whitelist_load(&wl, cfg.whitelist, err) < 0) {
-		fprintf(stderr, "%s\n", err);
+		escape_display(shown, sizeof(shown), err);	/* it may quote a line */
+		fprintf(stderr, "%s\n", shown);
 		return 1;
 	}
 	printf("%s: ok (whitelist %s: %zu entries)\n", path, cfg.whitelist, wl.nnets + wl.nmacs);
@@ -146,8 +148,11 @@ int main(int argc, char **argv)
 				control_accept(&d.control, monotonic_ms());
 				break;
 			case CONTROL_TAG_CLIENT:
-				control_client_ready(&d.control, (int)slot, evs[i].events,
-						     daemon_command, &d);
+				/* NFLOG between requests and slices: no control
+				 * load holds up counting and blocking. */
+				if (control_client_ready(&d.control, (int)slot, evs[i].events,
+							 daemon_command, &d))
+					daemon_on_intake(&d);
 				break;
 			}
 		}

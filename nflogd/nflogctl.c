@@ -11,11 +11,11 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "control.h"
 #include "duration.h"
+#include "escape.h"
 #include "protocol.h"
 #include "version.h"
-
-#define MAX_FIELDS 48
 
 struct field {
 	char *key, *value;
@@ -24,8 +24,9 @@ struct field {
 
 struct record {
 	char *type;
-	struct field f[MAX_FIELDS];
-	int n;
+	struct field *f;
+	int n, cap;
+	bool failed;		/* out of memory */
 };
 
 struct reply_view {
@@ -79,7 +80,7 @@ static void check_usage(int argc, char **argv)
 	usage();
 }
 
-static int ask(const char *path, const char *request, char **out)
+static int ask(const char *path, const char *request, char **out, size_t *outlen)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	size_t len = 0, cap = 65536;
@@ -117,6 +118,7 @@ static int ask(const char *path, const char *request, char **out)
 	close(fd);
 	buf[len] = '\0';
 	*out = buf;
+	*outlen = len;
 	return 0;
 fail:
 	if (fd >= 0)
@@ -133,8 +135,27 @@ static void add_field(void *ctx, const char *key, const char *value, bool number
 		rec->type = (char *)value;
 		return;
 	}
-	if (rec->n < MAX_FIELDS)
-		rec->f[rec->n++] = (struct field){ (char *)key, (char *)value, number };
+	if (rec->n == rec->cap) {
+		int cap = rec->cap ? rec->cap * 2 : 16;
+		struct field *f = realloc(rec->f, (size_t)cap * sizeof(*f));
+
+		if (f == NULL) {
+			rec->failed = true;
+			return;
+		}
+		rec->f = f;
+		rec->cap = cap;
+	}
+	rec->f[rec->n++] = (struct field){ (char *)key, (char *)value, number };
+}
+
+static void free_records(struct reply_view *v)
+{
+	for (size_t i = 0; i < v->n; i++)
+		free(v->r[i].f);
+	free(v->r);
+	v->r = NULL;
+	v->n = 0;
 }
 
 /* Split the reply body into records; the strings point into body. */
@@ -142,18 +163,24 @@ static int parse_records(char *body, struct reply_view *v)
 {
 	char *line, *save = NULL;
 
+	size_t cap = 0;
+
 	v->n = 0;
 	v->r = NULL;
 	for (line = strtok_r(body, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		struct record *p = realloc(v->r, (v->n + 1) * sizeof(*p));
+		struct record *rec;
 
-		if (p == NULL)
+		if (v->n == cap) {
+			struct record *p = realloc(v->r, (cap = cap ? cap * 2 : 64) * sizeof(*p));
+
+			if (p == NULL)
+				return -1;
+			v->r = p;
+		}
+		rec = &v->r[v->n++];
+		memset(rec, 0, sizeof(*rec));
+		if (protocol_parse_record(line, add_field, rec) < 0 || !rec->type || rec->failed)
 			return -1;
-		v->r = p;
-		memset(&v->r[v->n], 0, sizeof(v->r[0]));
-		if (protocol_parse_record(line, add_field, &v->r[v->n]) < 0 || !v->r[v->n].type)
-			return -1;
-		v->n++;
 	}
 	return 0;
 }
@@ -168,20 +195,38 @@ static const char *get(const struct record *r, const char *key)
 
 /* --- JSON --- */
 
+/* Escaped text for s, to print; NULL (and a message) if memory ran out. */
+typedef size_t (*escape_fn)(char *out, size_t outlen, const char *in);
+
+static char *escaped(escape_fn fn, const char *s)
+{
+	size_t n = fn(NULL, 0, s) + 1;
+	char *out = malloc(n);
+
+	if (out == NULL) {
+		fprintf(stderr, "nflogctl: out of memory\n");
+		exit(1);
+	}
+	fn(out, n, s);
+	return out;
+}
+
+/* Always valid UTF-8 and free of raw controls, whatever the daemon sent. */
 static void json_string(const char *s)
 {
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	char *e = escaped(escape_json, s);
 
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
+	printf("\"%s\"", e);
+	free(e);
+}
+
+/* For the terminal: no control character gets through. */
+static void print_safe(FILE *f, const char *s)
+{
+	char *e = escaped(escape_display, s);
+
+	fputs(e, f);
+	free(e);
 }
 
 static void json_record(const struct record *r)
@@ -206,18 +251,25 @@ static void json_record(const struct record *r)
 static void print_json(const struct reply_view *v, const char *const *lists)
 {
 	const char *singles[] = { "status", "host", "unblocked", NULL };
-	const char *seen[16];
+	const char **seen = NULL;
 	size_t nseen = 0;
 	bool first = true;
 
 	printf("{\"ok\":true");
 	for (size_t i = 0; i < v->n; i++) {
 		bool done = false, single = false;
+		const char **p;
 
 		for (size_t j = 0; j < nseen; j++)
 			done |= strcmp(seen[j], v->r[i].type) == 0;
-		if (done || nseen == 16)
+		if (done)
 			continue;
+		p = realloc(seen, (nseen + 1) * sizeof(*seen));
+		if (p == NULL) {
+			fprintf(stderr, "nflogctl: out of memory\n");
+			exit(1);
+		}
+		seen = p;
 		seen[nseen++] = v->r[i].type;
 		for (const char *const *s = singles; *s; s++)
 			single |= strcmp(*s, v->r[i].type) == 0;
@@ -251,6 +303,7 @@ static void print_json(const struct reply_view *v, const char *const *lists)
 			printf(":[]");
 		}
 	}
+	free(seen);
 	printf("}\n");
 }
 
@@ -297,22 +350,33 @@ static const char *or_dash(const char *s)
 	return s && *s ? s : "-";
 }
 
-/* An aligned table: collect the cells, then print them padded. */
+/* An aligned table: collect the cells (escaped for the terminal), then
+ * print them padded. As many rows as the reply has. */
 #define TABLE_COLS 10
 struct table {
-	char *cells[1024][TABLE_COLS];
-	size_t rows, cols;
+	char *(*cells)[TABLE_COLS];
+	size_t rows, cap, cols;
 	size_t width[TABLE_COLS];
 };
 
 static void table_row(struct table *t, const char *const *cells)
 {
-	if (t->rows == 1024)
-		return;
-	for (size_t c = 0; c < t->cols; c++) {
-		size_t w = strlen(cells[c]);
+	if (t->rows == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 64;
+		char *(*p)[TABLE_COLS] = realloc(t->cells, cap * sizeof(*p));
 
-		t->cells[t->rows][c] = strdup(cells[c]);
+		if (p == NULL) {
+			fprintf(stderr, "nflogctl: out of memory\n");
+			exit(1);
+		}
+		t->cells = p;
+		t->cap = cap;
+	}
+	for (size_t c = 0; c < t->cols; c++) {
+		char *e = escaped(escape_display, cells[c] ? cells[c] : "");
+		size_t w = strlen(e);
+
+		t->cells[t->rows][c] = e;
 		if (w > t->width[c])
 			t->width[c] = w;
 	}
@@ -332,6 +396,9 @@ static void table_print(struct table *t)
 			free(t->cells[r][c]);
 		}
 	}
+	free(t->cells);
+	t->cells = NULL;
+	t->rows = t->cap = 0;
 }
 
 static void print_list(const struct reply_view *v)
@@ -403,7 +470,9 @@ static void print_fields(const struct record *r)
 			val = when(val, buf, sizeof(buf));
 		else if (is_duration)
 			val = duration_format(strtoull(val, NULL, 10), buf);
-		printf("%-*s  %s\n", (int)w + 1, k, val);
+		printf("%-*s  ", (int)w + 1, k);
+		print_safe(stdout, val);
+		putchar('\n');
 	}
 }
 
@@ -460,7 +529,7 @@ static void print_human(int argc, char **argv, const struct reply_view *v)
 		print_top(v);
 	else if (!strcmp(cmd, "show"))
 		print_show(v);
-	else if (!strcmp(cmd, "status"))
+	else if (!strcmp(cmd, "status") && v->n)
 		print_fields(&v->r[0]);
 	else if (!strcmp(cmd, "whitelist") && !strcmp(argv[1], "list"))
 		print_whitelist(v);
@@ -501,12 +570,40 @@ static const char *const *lists_of(const char *cmd)
 	return NULL;
 }
 
+/* An "ok" reply without its end line: say so, and how much came. */
+static void incomplete(const char *reply, bool json)
+{
+	size_t lines = 0;
+
+	for (const char *p = strchr(reply, '\n'); p && p[1]; p = strchr(p + 1, '\n'))
+		lines++;
+	fprintf(stderr, "nflogctl: incomplete reply: nflogd cut it off after %zu record(s) "
+		"(a reader slower than %d s, or nflogd stopped); try again\n", lines,
+		CONTROL_TIMEOUT_MS / 1000);
+	if (json)
+		printf("{\"ok\":false,\"error\":\"incomplete reply\"}\n");
+}
+
+/* The daemon sends blocks in its own order: oldest first here. */
+static int by_since(const void *a, const void *b)
+{
+	const char *x = get(a, "since"), *y = get(b, "since");
+	long long p = x ? strtoll(x, NULL, 10) : 0, q = y ? strtoll(y, NULL, 10) : 0;
+
+	if (p != q)
+		return p < q ? -1 : 1;
+	x = get(a, "addr");
+	y = get(b, "addr");
+	return strcmp(x ? x : "", y ? y : "");
+}
+
 int main(int argc, char **argv)
 {
 	const char *socket_path = NULL;
 	bool json = false;
 	char request[PROTOCOL_REQUEST_MAX + 2] = "", *reply, *body;
 	struct reply_view v;
+	size_t len;
 	int i;
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
@@ -538,15 +635,22 @@ int main(int argc, char **argv)
 		strcat(request, argv[k]);
 		strcat(request, k + 1 < argc ? " " : "\n");
 	}
-	if (ask(socket_path, request, &reply) < 0)
+	if (ask(socket_path, request, &reply, &len) < 0)
 		return 1;
+	if (strncmp(reply, "ok", 2) == 0 && !reply_complete(reply, len)) {
+		incomplete(reply, json);
+		free(reply);
+		return 1;
+	}
 	body = strchr(reply, '\n');
 	if (body)
 		*body++ = '\0';
-	if (strncmp(reply, "ok", 2) != 0) {
+	if (strcmp(reply, "ok") != 0) {
 		const char *msg = strncmp(reply, "error ", 6) == 0 ? reply + 6 : reply;
 
-		fprintf(stderr, "nflogctl: %s\n", *msg ? msg : "no answer from nflogd");
+		fputs("nflogctl: ", stderr);
+		print_safe(stderr, *msg ? msg : "no answer from nflogd");
+		fputc('\n', stderr);
 		if (json) {
 			printf("{\"ok\":false,\"error\":");
 			json_string(*msg ? msg : "no answer from nflogd");
@@ -555,17 +659,20 @@ int main(int argc, char **argv)
 		free(reply);
 		return 1;
 	}
-	if (parse_records(body ? body : (char *)"", &v) < 0) {
+	reply[len - sizeof(PROTOCOL_END)] = '\0';	/* the end line, checked above */
+	if (parse_records(body, &v) < 0) {
 		fprintf(stderr, "nflogctl: malformed reply from nflogd\n");
-		free(v.r);
+		free_records(&v);
 		free(reply);
 		return 1;
 	}
+	if (!strcmp(argv[i], "list"))
+		qsort(v.r, v.n, sizeof(v.r[0]), by_since);
 	if (json)
 		print_json(&v, lists_of(argv[i]));
 	else
 		print_human(argc - i, argv + i, &v);
-	free(v.r);
+	free_records(&v);
 	free(reply);
 	return 0;
 }

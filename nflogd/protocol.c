@@ -61,6 +61,7 @@ void reply_error(struct reply *r, const char *fmt, ...)
 	/* An error replaces whatever was built: one line, nothing else. */
 	r->len = 0;
 	r->in_record = false;
+	r->more = NULL;
 	puts_(r, "error ");
 	for (char *p = msg; *p; p++)
 		if (*p == '\n' || *p == '\t')
@@ -122,10 +123,58 @@ void reply_finish(struct reply *r)
 		r->failed = false;
 		r->len = 0;
 		r->cap = 0;
+		r->more = NULL;
 		free(r->buf);
 		r->buf = NULL;
 		puts_(r, "error out of memory\n");
 	}
+	if (r->more == NULL)
+		puts_(r, PROTOCOL_END "\n");
+}
+
+bool reply_next_slice(struct reply *r, void *ctx)
+{
+	if (r->more == NULL)
+		return false;
+	r->len = 0;
+	if (!r->more(ctx, r))
+		r->more = NULL;
+	if (r->failed) {	/* mid-reply: no "end", the client sees it cut */
+		r->failed = false;
+		r->more = NULL;
+		r->len = 0;
+	} else {
+		reply_finish(r);
+	}
+	return true;
+}
+
+bool reply_complete(const char *buf, size_t len)
+{
+	const size_t n = sizeof(PROTOCOL_END);	/* with its newline */
+
+	return len >= n && memcmp(buf + len - n, PROTOCOL_END "\n", n) == 0 &&
+	       (len == n || buf[len - n - 1] == '\n');
+}
+
+char *protocol_request_line(char *req, size_t len, struct reply *r)
+{
+	if (len > 0 && req[len - 1] == '\r')
+		len--;
+	req[len] = '\0';
+	for (size_t i = 0; i < len; i++) {
+		unsigned char b = (unsigned char)req[i];
+
+		if (b == 0) {
+			reply_error(r, "request holds a NUL byte (at %zu)", i);
+			return NULL;
+		}
+		if ((b < 0x20 && b != '\t') || b == 0x7f) {
+			reply_error(r, "request holds control byte 0x%02x (at %zu)", b, i);
+			return NULL;
+		}
+	}
+	return req;
 }
 
 int protocol_split(char *line, char **words, int max, bool keep_rest)

@@ -1,6 +1,6 @@
 #!/bin/bash
-# nflogd benchmarks (issue 4): pipeline, end to end against ulogd2, reaction,
-# bulk. Each figure is printed with a reference measured in the same run, the
+# nflogd benchmarks (issue 4, issue 12): pipeline, end to end against ulogd2, reaction,
+# bulk, control load. Each figure is printed with a reference measured in the same run, the
 # ratio to it, and PASS/FAIL against the issue's target; a Markdown table
 # closes the run (for README). When a target is missed, a profile says where
 # the time goes. Figures only: timing never fails the build; the exit status
@@ -8,7 +8,8 @@
 #
 # Usage: tests/bench/run.sh [BUILD_DIR]	(sudo make bench)
 # Environment (all optional):
-#   BENCH_ONLY="pipeline e2e reaction bulk"   which benchmarks to run
+#   BENCH_ONLY="pipeline e2e reaction bulk control"   which benchmarks to run
+#   BENCH_CONTROL_CLIENTS=250 hostile list clients beside the bots (control)
 #   BENCH_EVENTS=10000000     pipeline events per run
 #   BENCH_E2E_SYNS=1000000    SYNs per end-to-end run (nflogd and ulogd2)
 #   BENCH_REF_SYNS=500000     SYNs per reference-consumer run
@@ -19,7 +20,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 B=${1:-build}
 case $B in /*) ;; *) B=$ROOT/$B ;; esac
 BB=$B/bench
-ONLY=${BENCH_ONLY:-pipeline e2e reaction bulk}
+ONLY=${BENCH_ONLY:-pipeline e2e reaction bulk control}
 EVENTS=${BENCH_EVENTS:-10000000}
 E2E_SYNS=${BENCH_E2E_SYNS:-1000000}
 REF_SYNS=${BENCH_REF_SYNS:-500000}
@@ -826,15 +827,112 @@ bench_bulk() {
 	fi
 }
 
+# --- 5. control load ---
+
+# control_pass CONF BASE NBOTS HOSTILE OUT: a fresh daemon with 50000 blocks
+# from the state file; HOSTILE clients ask for the list and never read
+# (closed and opened again every 4 s, inside the daemon's 5 s timeout);
+# meanwhile NBOTS bots from BASE, 60 SYNs each at 300 SYN/s, one after the
+# other. OUT gets the status JSON, OUT.rss the daemon's highest RSS (kB).
+# Not in a $(...): DAEMON_PID must stay ours.
+control_pass() {
+	local conf=$1 base=$2 nbots=$3 hostile=$4 out=$5 hp= rp maxrss=$5.rss
+	daemon_stop; rm -f "$LAB_DIR"/state*
+	write_state "$LAB_DIR/state" 50000
+	daemon_start "$conf" || return 1
+	sleep 0.5
+	if [ "$hostile" -gt 0 ]; then
+		# Not through in_gw: $! must be the client itself, to stop it.
+		ip netns exec "$GW" /usr/bin/python3 - "$LAB_DIR/nflogd.sock" "$hostile" >/dev/null <<-'PY' &
+		import socket, sys, time
+		path, n = sys.argv[1], int(sys.argv[2])
+		while True:
+		    held = []
+		    for _ in range(n):
+		        s = socket.socket(socket.AF_UNIX); s.connect(path)
+		        s.sendall(b"list\n"); held.append(s)
+		    time.sleep(4)
+		    for s in held: s.close()
+		PY
+		hp=$!; BG_PIDS+=("$hp")
+		sleep 1
+	fi
+	echo 0 >"$maxrss"
+	( while kill -0 "$DAEMON_PID" 2>/dev/null; do
+		r=$(awk '/^VmRSS/ { print $2 }' "/proc/$DAEMON_PID/status" 2>/dev/null)
+		[ "${r:-0}" -gt "$(cat "$maxrss")" ] && echo "$r" >"$maxrss"
+		sleep 0.1
+	done ) >/dev/null &
+	rp=$!; BG_PIDS+=("$rp")
+	in_lan "$BB/synflood" -s "$base" -S "$nbots" -G 60 -d 203.0.113.1 -D 20 \
+		-c $((nbots * 60)) -r 300 -I >/dev/null || return 1
+	sleep 0.3
+	"$NFLOGCTL" -s "$LAB_DIR/nflogd.sock" --json status >"$out" 2>/dev/null
+	cp "$LAB_DIR/daemon.log" "$out.log"
+	[ -n "$hp" ] && stop_pid "$hp"
+	kill "$rp" 2>/dev/null; wait "$rp" 2>/dev/null
+	return 0
+}
+
+# "n min mean max" SYNs per bot from BASE's /24 that reached the WAN.
+control_passed() {
+	syns_at_wan | awk -v pre="${1%.*}." 'index($1, pre) == 1 { n++; s += $2; if (!n0++ || $2 < lo) lo = $2; if ($2 > hi) hi = $2 }
+		END { if (!n) { print "0 - - -"; exit } printf "%d %d %.1f %d\n", n, lo, s / n, hi }'
+}
+
+bench_control() {
+	local hostile=${BENCH_CONTROL_CLIENTS:-250} nbots=20
+	hr "5. Control load: bots beside $hostile 'list' clients that never read, 50000 blocks"
+	say "(load average $(cut -d' ' -f1-3 /proc/loadavg))"
+	lab_start || { FAILED_TO_RUN=1; return 1; }
+	local conf=$LAB_DIR/control.conf qj=$WORK/control.quiet.json lj=$WORK/control.load.json
+	local qrss lrss q l v
+	write_conf "$conf"
+	wan_counters_reset
+	say "Each pass: a fresh daemon with 50000 timed blocks from the state file (198.18.0.1 ...),"
+	say "then $nbots bots one after the other (198.19.5.x quiet, 198.19.6.x loaded), 60 SYNs each"
+	say "at 300 SYN/s to 20 destinations (threshold 20). Loaded: $hostile clients send 'list' and"
+	say "never read, closed and opened again every 4 s. Block latency from the daemon's status"
+	say "(event timestamp -> ACK); SYNs per bot counted on the WAN side; the daemon's highest RSS."
+	control_pass "$conf" 198.19.5.1 $nbots 0 "$qj" || { FAILED_TO_RUN=1; return 1; }
+	q=$(control_passed 198.19.5.1); qrss=$(cat "$qj.rss")
+	control_pass "$conf" 198.19.6.1 $nbots "$hostile" "$lj" || { FAILED_TO_RUN=1; return 1; }
+	l=$(control_passed 198.19.6.1); lrss=$(cat "$lj.rss")
+	daemon_stop
+	local qn qlo qmean qhi ln llo lmean lhi
+	read -r qn qlo qmean qhi <<<"$q"; read -r ln llo lmean lhi <<<"$l"
+	local q99 l99 qmax lmax
+	q99=$(status_num block_latency_p99_us "$qj"); l99=$(status_num block_latency_p99_us "$lj")
+	qmax=$(status_num block_latency_max_us "$qj"); lmax=$(status_num block_latency_max_us "$lj")
+	say ""
+	say "quiet:  SYNs through per bot min $qlo, mean $qmean, max $qhi ($qn bots); block latency p50 $(status_num block_latency_p50_us "$qj") us, p99 ${q99:--} us, max ${qmax:--} us; RSS max $qrss kB"
+	say "loaded: SYNs through per bot min $llo, mean $lmean, max $lhi ($ln bots); block latency p50 $(status_num block_latency_p50_us "$lj") us, p99 ${l99:--} us, max ${lmax:--} us; RSS max $lrss kB"
+	say "        list requests refused busy: $(status_num control_busy "$lj"), replies cut at the timeout: $(status_num control_cut "$lj")"
+	if [ "${qn:-0}" != $nbots ] || [ "${ln:-0}" != $nbots ] || [ "${qhi:-99}" -gt 23 ] || [ "${lhi:-99}" -gt 23 ]; then
+		say "   per bot (quiet, loaded): $(syns_at_wan | awk 'index($1, "198.19.5.") == 1 || index($1, "198.19.6.") == 1 { printf "%s %s; ", $1, $2 }')"
+		say "   daemon log of the quiet pass:"; sed 's/^/      | /' "$qj.log" | head -40
+	fi
+	say "ratio loaded / quiet: SYNs through (max) $(calc "${lhi:-0} / ${qhi:-1}" 2)x, block latency p99 $(calc "${l99:-0} / ${q99:-1}" 2)x, RSS $(calc "${lrss:-0} / ${qrss:-1}" 2)x"
+	v=FAIL
+	[ "${lhi:-99}" -le 23 ] && [ "${ln:-0}" = $nbots ] && [ "${lrss:-0}" -gt 0 ] && [ -n "$l99" ] &&
+		[ $((lrss - qrss)) -lt 32768 ] && v=PASS
+	say "every bot at most threshold+3 = 23 SYNs through and RSS within 32 MB of the quiet run: $v"
+	row "Control load: $hostile non-reading list clients, 50k blocks" \
+		"bots: max $lhi SYNs through, latency p99 ${l99:--} us; RSS $lrss kB" \
+		"quiet: max $qhi, p99 ${q99:--} us; RSS $qrss kB" \
+		"$(calc "${lhi:-0} / ${qhi:-1}" 2)x SYNs, $(calc "${l99:-0} / ${q99:-1}" 2)x p99" \
+		"<= 23 SYNs, RSS + < 32 MB" "$v"
+}
+
 # --- run ---
 
 if [ "$(id -u)" -ne 0 ]; then
 	say "bench: not root: the lab benchmarks (end to end, reaction, bulk) are skipped: they"
 	say "need network namespaces, nftables and raw sockets (sudo make bench)."
-	ONLY=$(printf '%s' " $ONLY " | sed 's/ e2e / /; s/ reaction / /; s/ bulk / /')
+	ONLY=$(printf '%s' " $ONLY " | sed 's/ e2e / /; s/ reaction / /; s/ bulk / /; s/ control / /')
 	row "End to end, reaction, bulk" "skipped: not root" "-" "-" "-" "-"
 fi
-if want e2e || want reaction || want bulk; then
+if want e2e || want reaction || want bulk || want control; then
 	for need in ip nft python3; do
 		command -v $need >/dev/null || { say "bench: $need missing (make deps)"; exit 1; }
 	done
@@ -857,6 +955,7 @@ want e2e && lab_tools "end to end" &&
 	{ command -v ulogd >/dev/null || { say "bench: ulogd2 missing"; FAILED_TO_RUN=1; false; }; } && bench_e2e
 want reaction && lab_tools reaction && bench_reaction
 want bulk && lab_tools bulk && bench_bulk
+want control && lab_tools "control load" && bench_control
 
 hr "Summary ($(date -u '+%Y-%m-%d'), $(nproc) CPUs, kernel $(uname -r))"
 say ""

@@ -1,6 +1,7 @@
 /* daemon_command, the control socket's request handler, over arbitrary
  * requests: one input is up to MAX_REQUESTS lines, each handed over as
- * control.c does (newline cut, at most PROTOCOL_REQUEST_MAX bytes), against
+ * control.c does (newline cut, at most PROTOCOL_REQUEST_MAX bytes, then
+ * protocol_request_line: CR cut, control bytes refused), against
  * a daemon set up without the kernel.
  *
  * What stays out of the kernel, and how:
@@ -259,24 +260,48 @@ static void on_field(void *ctx, const char *key, const char *value, bool number)
 	(*fields)++;
 }
 
-/* What nflogctl will read: "ok" and records, or one "error" line. */
+/* The whole reply, its slices as control.c sends them: each slice whole
+ * lines, and no more than a slice and a record. */
+static char *collect_reply(struct reply *r, size_t *len)
+{
+	char *all = NULL;
+
+	*len = 0;
+	do {
+		FUZZ_CHECK(r->buf != NULL && r->len > 0 && r->len == strlen(r->buf));
+		FUZZ_CHECK(r->buf[r->len - 1] == '\n');
+		FUZZ_CHECK(r->len < REPLY_SLICE_BYTES + 4096);
+		all = realloc(all, *len + r->len + 1);
+		FUZZ_CHECK(all != NULL);
+		memcpy(all + *len, r->buf, r->len + 1);
+		*len += r->len;
+	} while (reply_next_slice(r, &d));
+	return all;
+}
+
+/* What nflogctl will read: "ok" and records, or one "error" line; then
+ * the end line. */
 static void check_reply(struct reply *r)
 {
-	char *line, *save = NULL;
+	char *line, *save = NULL, *all;
+	size_t len;
 
-	FUZZ_CHECK(r->buf != NULL && r->len > 0 && r->len == strlen(r->buf));
-	FUZZ_CHECK(r->buf[r->len - 1] == '\n');
-	if (strncmp(r->buf, "error ", 6) == 0) {
-		FUZZ_CHECK(strchr(r->buf, '\n') == r->buf + r->len - 1);
+	all = collect_reply(r, &len);
+	FUZZ_CHECK(reply_complete(all, len));
+	all[len - strlen(PROTOCOL_END "\n")] = '\0';
+	if (strncmp(all, "error ", 6) == 0) {
+		FUZZ_CHECK(strchr(all, '\n') == all + strlen(all) - 1);
+		free(all);
 		return;
 	}
-	FUZZ_CHECK(strncmp(r->buf, "ok\n", 3) == 0);
-	for (line = strtok_r(r->buf + 3, "\n", &save); line;
+	FUZZ_CHECK(strncmp(all, "ok\n", 3) == 0);
+	for (line = strtok_r(all + 3, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		int fields = 0;
 
 		FUZZ_CHECK(protocol_parse_record(line, on_field, &fields) == 0 && fields > 0);
 	}
+	free(all);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -297,16 +322,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		/* control.c refuses a longer line before the handler sees it. */
 		if (len <= PROTOCOL_REQUEST_MAX) {
+			char *line;
+
 			memcpy(req, data + off, len);
-			req[len] = '\0';
-			if (!skipped(req)) {
-				pick_whitelist(req);
-				reply_init(&r);
-				daemon_command(&d, req, &r);
+			reply_init(&r);
+			line = protocol_request_line(req, len, &r);
+			if (line == NULL) {
 				reply_finish(&r);
 				check_reply(&r);
-				reply_free(&r);
+			} else if (!skipped(line)) {
+				pick_whitelist(line);
+				daemon_command(&d, line, &r);
+				reply_finish(&r);
+				check_reply(&r);
 			}
+			reply_free(&r);
 		}
 		off += len + 1;
 	}

@@ -97,9 +97,10 @@ static void check_round_trip(const uint8_t *data, size_t size)
 	reply_finish(&r);
 	FUZZ_CHECK(!r.failed && r.len == strlen(r.buf));
 	FUZZ_CHECK(strncmp(r.buf, "ok\n", 3) == 0 && r.buf[r.len - 1] == '\n');
+	FUZZ_CHECK(reply_complete(r.buf, r.len));
 	rec = r.buf + 3;
 	nl = strchr(rec, '\n');
-	FUZZ_CHECK(nl == r.buf + r.len - 1);	/* one record, one line */
+	FUZZ_CHECK(nl == r.buf + r.len - 1 - strlen(PROTOCOL_END "\n"));	/* one record, one line */
 	*nl = '\0';
 	FUZZ_CHECK(protocol_parse_record(rec, on_echo, &e) == 0);
 	FUZZ_CHECK(e.seen_type && e.seen_value && e.seen_num);
@@ -112,14 +113,54 @@ static void check_round_trip(const uint8_t *data, size_t size)
 	reply_error(&r, "bad: %s", value);
 	reply_finish(&r);
 	FUZZ_CHECK(strncmp(r.buf, "error bad: ", 11) == 0);
-	FUZZ_CHECK(strchr(r.buf, '\n') == r.buf + r.len - 1);
+	FUZZ_CHECK(reply_complete(r.buf, r.len));
+	FUZZ_CHECK(strchr(r.buf, '\n') == r.buf + r.len - 1 - strlen(PROTOCOL_END "\n"));
 	FUZZ_CHECK(strchr(r.buf, '\t') == NULL);
 	reply_free(&r);
 	free(value);
 }
 
+/* A request as it arrives, NULs and all: refused with one error line, or
+ * a line without control bytes (but tab) and without its trailing CR. */
+static void check_request_line(const uint8_t *data, size_t size)
+{
+	char *req = malloc(size + 1);
+	struct reply r;
+	char *line;
+	bool has_nul = memchr(data, 0, size) != NULL;
+
+	FUZZ_CHECK(req != NULL);
+	if (size)
+		memcpy(req, data, size);
+	reply_init(&r);
+	line = protocol_request_line(req, size, &r);
+	if (line == NULL) {
+		reply_finish(&r);
+		FUZZ_CHECK(strncmp(r.buf, "error request holds ", 20) == 0);
+		FUZZ_CHECK(reply_complete(r.buf, r.len));
+	} else {
+		FUZZ_CHECK(!has_nul && r.len == 0);
+		FUZZ_CHECK(strlen(line) == size || (strlen(line) == size - 1 && data[size - 1] == '\r'));
+		for (const char *p = line; *p; p++)
+			FUZZ_CHECK(*p == '\t' || ((unsigned char)*p >= 0x20 && *p != 0x7f));
+	}
+	reply_free(&r);
+	free(req);
+}
+
+/* Whether reply_complete says so is whether the text ends in an end line. */
+static void check_complete(const uint8_t *data, size_t size)
+{
+	bool want = (size == 4 && memcmp(data, "end\n", 4) == 0) ||
+		    (size > 4 && memcmp(data + size - 5, "\nend\n", 5) == 0);
+
+	FUZZ_CHECK(reply_complete((const char *)data, size) == want);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	check_request_line(data, size);
+	check_complete(data, size);
 	for (int max = 1; max <= PROTOCOL_MAX_WORDS; max++) {
 		check_split(data, size, max, false);
 		check_split(data, size, max, true);

@@ -525,8 +525,10 @@ t_hostile_control_clients() {
 	# oversized request
 	s = conn(); s.sendall(b"x" * 5000)
 	r = s.recv(200); assert r.startswith(b"error request longer"), r
-	# garbage
+	# garbage (a NUL is refused as such)
 	s = conn(); s.sendall(b"\x00\xff\xfe garbage\n"); r = s.recv(200)
+	assert r.startswith(b"error request holds a NUL byte"), r
+	s = conn(); s.sendall(b"\xff\xfe garbage\n"); r = s.recv(200)
 	assert r.startswith(b"error unknown command"), r
 	# 200 concurrent clients, half-open and silent
 	idle = [conn() for _ in range(200)]
@@ -703,6 +705,194 @@ t_daemon_expires_without_set_timeouts() {
 	claim "the daemon removed it on time" not is_blocked $BOT &&
 	claim "logged" logged "unblock $BOT (expired)" &&
 	claim "said why" logged "set_timeouts = no"
+}
+
+# --- control plane under load, hostile output, protocol edges ---
+
+# ctl_state_blocks FILE N: a state file with N timed blocks, 198.18.0.1 on.
+ctl_state_blocks() {
+	local now; now=$(date +%s)
+	{
+		echo "# nflogd state 1"
+		awk -v n="$2" -v now="$now" 'BEGIN { for (k = 1; k <= n; k++) { a = 198 * 16777216 + 18 * 65536 + k;
+			printf "%d.%d.%d.%d blocked=1 reason=auto offences=1 conns=21 dsts=5 since=%d expires=%d last_end=0 mac=-\n",
+				int(a / 16777216), int(a / 65536) % 256, int(a / 256) % 256, a % 256, now - k, now + 3600 } }'
+	} >"$1"
+}
+rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
+
+# 250 clients ask for the list of 50 000 blocks and never read it: the
+# daemon holds one slice per reply at most (and refuses past its cap), and
+# NFLOG is drained between slices, so a bot is blocked as on a quiet day.
+t_ctl_list_flood_keeps_blocking() {
+	ctl_state_blocks "$LAB_DIR/state" 50000
+	write_conf "$CONF"
+	daemon_start "$CONF" || return 1
+	local rss0 rss1 rss2 reached j flood
+	rss0=$(rss_kb "$DAEMON_PID")
+	in_gw /usr/bin/python3 - "$LAB_DIR/nflogd.sock" <<-'PY' &
+	import socket, sys, time
+	held = []
+	for _ in range(250):
+	    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+	    s.sendall(b"list\n"); held.append(s)
+	time.sleep(4)
+	PY
+	flood=$!
+	sleep 1
+	bot $BOT 60 300
+	reached=$(wan_syns_from $BOT)
+	rss1=$(rss_kb "$DAEMON_PID")
+	local during; during=$(ctl --json status 2>&1)
+	sleep 1
+	rss2=$(rss_kb "$DAEMON_PID")
+	wait $flood
+	j=$(ctl --json status) || return 1
+	echo "    250 list clients that never read, 50000 blocks: $reached of 60 bot SYNs reached the WAN;"
+	echo "    daemon RSS ${rss0} kB before, ${rss1} / ${rss2} kB during; busy refusals $(json_get 'j["status"]["control_busy"]' <<<"$j")"
+	claim "the bot is blocked" is_blocked $BOT &&
+	claim "at most threshold+3 = 23 SYNs passed" [ "$reached" -le 23 ] &&
+	claim "status answered during the flood (short replies are never busy)" \
+		[ "$(json_get 'j["status"]["hosts_blocked"]' <<<"$during")" = 50001 ] &&
+	claim "the daemon grew by less than 24 MB" [ $((rss1 - rss0)) -lt 24576 ] && [ $((rss2 - rss0)) -lt 24576 ] &&
+	claim "replies past the memory cap refused as busy, and counted" \
+		[ "$(json_get 'j["status"]["control_busy"]' <<<"$j")" -ge 1 ] &&
+	claim "a list still works afterwards: all 50001 rows" \
+		[ "$(ctl --json list | json_get 'len(j["blocked"])')" = 50001 ]
+}
+
+# nflogctl prints every row (a fixed table of 1024 rows cut it at 1023).
+t_ctl_list_all_rows() {
+	ctl_state_blocks "$LAB_DIR/state" 1500
+	write_conf "$CONF"
+	daemon_start "$CONF" || return 1
+	local out rows
+	out=$(ctl list) || return 1
+	rows=$(tail -n +2 <<<"$out" | wc -l)
+	echo "    1500 blocks: nflogctl list printed $rows rows; first and last:"
+	sed -n '2p;$p' <<<"$out" | sed 's/^/    | /'
+	claim "all 1500 rows" [ "$rows" = 1500 ] &&
+	claim "oldest first" bash -c 'tail -n +2 | awk "{ print \$4, \$5 }" | sort -c' <<<"$out" &&
+	claim "--json has all 1500 too" [ "$(ctl --json list | json_get 'len(j["blocked"])')" = 1500 ] || return 1
+	# Every record type, not the first 16: a stand-in server with 20 kinds.
+	ip netns exec "$GW" /usr/bin/python3 - "$LAB_DIR/kinds.sock" <<-'PY' &
+	import socket, sys
+	srv = socket.socket(socket.AF_UNIX); srv.bind(sys.argv[1]); srv.listen(1)
+	c, _ = srv.accept(); c.recv(100)
+	c.sendall(b"ok\n" + b"".join(b"type=kind%d\t#n=%d\n" % (i, i) for i in range(20)) + b"end\n"); c.close()
+	PY
+	local srv=$! kinds
+	for _ in $(seq 50); do [ -S "$LAB_DIR/kinds.sock" ] && break; sleep 0.05; done
+	kinds=$("$NFLOGCTL" -s "$LAB_DIR/kinds.sock" --json list | json_get 'sum(1 for k in j if k.startswith("kind"))')
+	wait $srv
+	echo "    a reply with 20 record types: --json shows $kinds"
+	claim "--json shows all 20 record types" [ "$kinds" = 20 ]
+}
+
+# Requests ending in CRLF or in a shutdown, NUL refused, a reply to a slow
+# reader cut at the timeout without its end line, and nflogctl telling.
+t_ctl_protocol_edges() {
+	ctl_state_blocks "$LAB_DIR/state" 50000
+	write_conf "$CONF"
+	daemon_start "$CONF" || return 1
+	in_gw /usr/bin/python3 - "$LAB_DIR/nflogd.sock" <<-'PY' || return 1
+	import socket, sys, time
+	path = sys.argv[1]
+	def ask(data, shut=False, wait=0):
+	    s = socket.socket(socket.AF_UNIX); s.connect(path); s.sendall(data)
+	    if shut: s.shutdown(socket.SHUT_WR)
+	    if wait: time.sleep(wait)
+	    out = b""
+	    s.settimeout(10)
+	    while True:
+	        b = s.recv(65536)
+	        if not b: return out
+	        out += b
+	r = ask(b"status\r\n"); assert r.startswith(b"ok\ntype=status") and r.endswith(b"\nend\n"), r[:80]
+	r = ask(b"top 1\r\n"); assert r.startswith(b"ok\n"), r[:80]
+	r = ask(b"status", shut=True); assert r.startswith(b"ok\ntype=status") and r.endswith(b"\nend\n"), r[:80]
+	r = ask(b"sta\x00tus\n"); assert r.startswith(b"error request holds a NUL byte"), r
+	r = ask(b"list\rstatus\n"); assert r.startswith(b"error request holds control byte 0x0d"), r
+	r = ask(b"list\n", wait=6)
+	assert r.startswith(b"ok\n") and not r.endswith(b"\nend\n"), r[-80:]
+	print("    CRLF, shutdown without newline, NUL, CR: answered; slow reader: %d bytes, cut, no end line" % len(r))
+	PY
+	claim "the cut counted" [ "$(ctl --json status | json_get 'j["status"]["control_cut"]')" -ge 1 ] || return 1
+	# nflogctl against a reply cut short (a stand-in server).
+	in_gw /usr/bin/python3 - "$LAB_DIR/cut.sock" <<-'PY' &
+	import os, socket, sys
+	srv = socket.socket(socket.AF_UNIX); srv.bind(sys.argv[1]); srv.listen(1)
+	c, _ = srv.accept(); c.recv(100)
+	c.sendall(b"ok\ntype=blocked\taddr=192.0.2.1\t#since=1\n"); c.close()
+	PY
+	local srv=$! err rc
+	for _ in $(seq 50); do [ -S "$LAB_DIR/cut.sock" ] && break; sleep 0.05; done
+	err=$("$NFLOGCTL" -s "$LAB_DIR/cut.sock" list 2>&1 >/dev/null); rc=$?
+	wait $srv
+	echo "    nflogctl on a cut reply: exit $rc: $err"
+	claim "nflogctl exits 1" [ "$rc" = 1 ] &&
+	claim "and says the reply is incomplete" starts_with "$err" "nflogctl: incomplete reply"
+}
+
+# Hand-edited whitelist comments with invalid UTF-8, ESC, C1 CSI and CR;
+# a reload error quoting such bytes: JSON stays valid UTF-8, the terminal
+# and the log get no control character.
+t_ctl_output_escaped() {
+	printf '192.0.2.11 # bad \377 utf8\n192.0.2.12 # \033[2J esc \302\233 csi\n192.0.2.13 # before\rafter\n' \
+		>"$LAB_DIR/whitelist"
+	write_conf "$CONF"
+	daemon_start "$CONF" || return 1
+	local j human err
+	j=$(ctl --json whitelist list) || return 1
+	human=$(ctl whitelist list) || return 1
+	sed 's/^/    | /' <<<"$human"
+	claim "JSON is valid UTF-8 and parses" /usr/bin/python3 -c \
+		'import json, sys; d = json.loads(sys.stdin.buffer.read().decode("utf-8")); assert len(d["whitelist"]) == 3' <<<"$j" &&
+	claim "JSON keeps the text after the CR" grep -q 'before\\u000dafter' <<<"$j" &&
+	claim "human output: no ESC, CSI, CR or invalid byte" \
+		not env LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f\x9b\xff]' <<<"$human" &&
+	claim "human output: the text after the CR shown" grep -q 'before\\rafter' <<<"$human" &&
+	claim "... and the ESC and CSI made visible" grep -q '\\x1b\[2J esc \\u009b csi' <<<"$human" || return 1
+	printf '192.0.2.11\n\033]0;owned\007\302\233bad\n' >"$LAB_DIR/whitelist"
+	err=$(ctl reload 2>&1 >/dev/null)
+	echo "    reload: $err"
+	local check; check=$("$NFLOGD" -t -c "$CONF" 2>&1)
+	echo "    nflogd -t: $check"
+	claim "nflogd -t shows the bad line escaped" grep -q '\\x1b\]0;owned\\x07\\u009bbad' <<<"$check" &&
+	claim "the reload is refused" grep -q "reload refused" <<<"$err" &&
+	claim "its message reaches the terminal without controls" \
+		not env LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f\x9b]' <<<"$err" &&
+	claim "and the log neither" not env LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f\x9b]' "$LAB_DIR/daemon.log" &&
+	claim "the log has the escaped text" grep -q '\\x1b\]0;owned\\x07\\u009bbad' "$LAB_DIR/daemon.log"
+}
+
+# The on_block program gets stdin, stdout and stderr only, even when the
+# daemon holds descriptors without close-on-exec (here two it inherited).
+t_on_block_fds_closed() {
+	printf '#!/usr/bin/python3 -S\nimport os\nfds = " ".join(sorted(os.listdir("/proc/self/fd"), key=int))\nopen("%s/hook.fds", "a").write(fds + "\\n")\n' \
+		"$LAB_DIR" >"$LAB_DIR/hook"
+	chmod +x "$LAB_DIR/hook"
+	write_conf "$CONF" on_block="$LAB_DIR/hook"
+	daemon_start "$CONF" 7<"$CONF" 9<"$CONF" || return 1
+	bot $BOT 30 1000
+	for _ in $(seq 20); do [ -s "$LAB_DIR/hook.fds" ] && break; sleep 0.1; done
+	echo "    daemon fds: $(ls /proc/$DAEMON_PID/fd | sort -n | tr '\n' ' ')"
+	echo "    the on_block program's fds (its listing's own is the last): $(cat "$LAB_DIR/hook.fds" 2>/dev/null)"
+	claim "the program ran" [ -s "$LAB_DIR/hook.fds" ] &&
+	claim "0, 1, 2 and its own listing's, nothing more" [ "$(head -n1 "$LAB_DIR/hook.fds")" = "0 1 2 3" ]
+}
+
+# A socket_group the system lacks: nflogd -t names FILE:LINE, start fails.
+t_socket_group_checked() {
+	write_conf "$CONF" socket_group=nflogd-no-such-group
+	local out rc
+	out=$("$NFLOGD" -t -c "$CONF" 2>&1); rc=$?
+	echo "    nflogd -t: exit $rc: $out"
+	claim "nflogd -t fails" [ "$rc" = 1 ] &&
+	claim "naming the file and line" [ "$out" = "$CONF:5: socket_group: no such group: 'nflogd-no-such-group'" ] || return 1
+	ip netns exec "$GW" "$NFLOGD" -f -c "$CONF" >"$LAB_DIR/daemon.log" 2>&1; rc=$?
+	claim "start fails too" [ "$rc" = 1 ] &&
+	claim "with the same line" grep -q "$CONF:5: socket_group: no such group" "$LAB_DIR/daemon.log"
 }
 
 t_systemd_notify_ready() {
@@ -1001,6 +1191,8 @@ ALL="t_normal_host_not_blocked t_spam_bot_blocked t_spam_bot_fast_blocked
      t_ctl_corrupt_state_moved_aside t_on_block_program
      t_table_restored_after_flush t_overrun_counted_exactly t_hostile_control_clients
      t_least_privilege t_spoofed_flood_bounded t_max_blocked_cap
+     t_ctl_list_flood_keeps_blocking t_ctl_list_all_rows t_ctl_protocol_edges
+     t_ctl_output_escaped t_on_block_fds_closed t_socket_group_checked
      t_daemon_expires_without_set_timeouts t_systemd_notify_ready t_cap_release_in_one_wakeup
      t_block_storm t_flush_during_storm
      t_flushed_set_restored t_expired_block_not_restored t_kill9_right_after_block

@@ -686,6 +686,41 @@ static void test_load_file(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* A socket_group the system does not have fails the load (nflogd -t, start,
+ * reload) at its line; one it has loads. */
+static void test_load_unknown_group(void **state)
+{
+	char dir[] = "/tmp/nflogd-test-config-XXXXXX", path[128], want[200];
+	char err[CONFIG_ERR_MAX] = "";
+	struct config cfg, before;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/nflogd.conf", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("threshold = 45\nsocket_group = nflogd-no-such-group\n", f);
+	assert_int_equal(fclose(f), 0);
+	config_defaults(&cfg);
+	memcpy(&before, &cfg, sizeof(cfg));
+	assert_int_equal(config_load(&cfg, path, err), -1);
+	snprintf(want, sizeof(want), "%s:2: socket_group: no such group: 'nflogd-no-such-group'",
+		 path);
+	assert_string_equal(err, want);
+	assert_memory_equal(&cfg, &before, sizeof(cfg));
+
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("socket_group = root\n", f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(config_load(&cfg, path, err), 0);
+	assert_string_equal(cfg.socket_group, "root");
+
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 /* ---- ports helpers ----------------------------------------------------- */
 
 static void test_port_counted(void **state)
@@ -855,6 +890,7 @@ int main(void)
 
 		cmocka_unit_test(test_load_missing_file),
 		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_load_unknown_group),
 		cmocka_unit_test(test_port_counted),
 		cmocka_unit_test(test_format_ports),
 	};
