@@ -51,6 +51,10 @@ bind() {
 	mkdir -p "/$1" "$root/$1"
 	mount --bind "/$1" "$root/$1"
 	mounted="$root/$1 $mounted"	# unmounted in reverse order
+	# A slave: what the root mounts or unmounts below it (a lab's
+	# namespaces under run/netns, a lazy unmount at the end) never
+	# propagates back to this machine's own mounts.
+	mount --make-rslave "$root/$1"
 }
 
 [ "$(id -u)" -eq 0 ] || { say "needs root (debootstrap, mount, chroot)"; exit 1; }
