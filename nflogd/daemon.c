@@ -346,6 +346,91 @@ struct offender *daemon_block(struct nflogd *d, const struct addr *a, const stru
 	return o;
 }
 
+/* --- spoofed sources (spoof.h) --- */
+
+/* Spoof log lines per suspect: its first event, then at most one a minute. */
+#define SPOOF_LOG_EVERY_MS 60000
+
+static void log_spoof(struct nflogd *d, struct spoof_suspect *p, bool fresh)
+{
+	char a[ADDR_STRLEN], m[MAC_STRLEN], x[MAC_STRLEN];
+
+	if (!fresh && d->now_ms - p->logged_ms < SPOOF_LOG_EVERY_MS)
+		return;
+	if (!ratelimit_allow(&d->action_lines, d->now_ms))
+		return;
+	p->logged_ms = d->now_ms;
+	log_warnx("spoofed %s from mac %s (%s says %s): %u events so far, not counted toward "
+		  "blocking it", addr_format(&p->addr, a), mac_format(&p->sender, m),
+		  expect_by_name(p->expected_by), mac_format(&p->expected, x), p->events);
+}
+
+/* Per event, before counting: true if the frame came from a MAC the source
+ * address is not known by; then the event is a suspect's, not the host's.
+ * Costs nothing while no expectation is known, else one lookup. */
+static bool spoofed(struct nflogd *d, const struct addr *src, const struct mac *mac)
+{
+	const struct expect_entry *x;
+	struct spoof_suspect *p;
+	bool fresh;
+
+	if (d->expect.n == 0 || !d->suspects.ready)
+		return false;
+	x = expect_find(&d->expect, src);
+	if (spoof_counts(spoof_judge(x, mac)))
+		return false;
+	d->stats.spoofed++;
+	p = spoof_note(&d->suspects, src, mac, x, d->now_ms, &fresh);
+	log_spoof(d, p, fresh);
+	return true;
+}
+
+struct neigh_list {
+	struct neigh_entry *v;
+	size_t n, cap;
+	bool short_of_memory;
+};
+
+static void collect_neigh(void *ctx, const struct neigh_entry *e)
+{
+	struct neigh_list *l = ctx;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 256;
+		struct neigh_entry *v = realloc(l->v, cap * sizeof(*v));
+
+		if (v == NULL) {
+			l->short_of_memory = true;
+			return;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *e;
+}
+
+void daemon_refresh_expectations(struct nflogd *d)
+{
+	struct neigh_list l = { 0 };
+	bool failing;
+
+	if (!d->suspects.ready && spoof_suspects_init(&d->suspects, d->seed) < 0)
+		return;
+	leases_refresh(&d->leases, d->cfg.leases_file, time(NULL));
+	failing = neigh_dump(&d->neigh, collect_neigh, &l) < 0;
+	if (failing && !d->neigh_failing)
+		log_warn("neighbour table: cannot read it; spoofed sources are told by the "
+			 "leases file alone until it can be read (tried every second)");
+	else if (!failing && d->neigh_failing)
+		log_info("neighbour table: read again");
+	d->neigh_failing = failing;
+	/* Short of memory, the table from before stays: better stale than none. */
+	if (!l.short_of_memory)
+		expect_build(&d->expect, &d->leases, l.v, l.n, d->seed);
+	free(l.v);
+	spoof_expire(&d->suspects, d->now_ms);
+}
+
 void daemon_on_event(void *ctx, const struct intake_event *ev)
 {
 	struct nflogd *d = ctx;
@@ -376,6 +461,8 @@ void daemon_on_event(void *ctx, const struct intake_event *ev)
 		d->stats.whitelisted++;
 		return;
 	}
+	if (has_mac && spoofed(d, &e->c.src, &e->mac))
+		return;
 	e->has_mac = has_mac;
 	e->tstamp_us = ev->tstamp_us;
 	tracker_hint(d->tracker, &e->c, &e->hint);
@@ -508,6 +595,7 @@ void daemon_on_timer(struct nflogd *d)
 		if (policy_forget_old(d->policy, d->now_ms))
 			d->state_dirty = true;
 		control_expire(&d->control, d->now_ms);
+		daemon_refresh_expectations(d);
 		/* Events alone switch batching (after a drain): without this
 		 * a flood's end would leave it busy, and the next bot's first
 		 * event waiting for the busy flush timeout. */

@@ -425,6 +425,9 @@ void daemon_stop(struct nflogd *d)
 	policy_free(d->policy);
 	whitelist_free(&d->wl);
 	leases_free(&d->leases);
+	neigh_close(&d->neigh);
+	expect_free(&d->expect);
+	spoof_suspects_free(&d->suspects);
 	free(d->recent);
 	free(d->adds.v);
 	free(d->dels.v);
