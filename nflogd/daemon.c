@@ -360,9 +360,10 @@ static void log_spoof(struct nflogd *d, struct spoof_suspect *p, bool fresh)
 	if (!ratelimit_allow(&d->action_lines, d->now_ms))
 		return;
 	p->logged_ms = d->now_ms;
-	log_warnx("spoofed %s from mac %s (%s says %s): %u events so far, not counted toward "
+	log_warnx("spoofed %s from mac %s (%s says %s): %u event%s so far, not counted toward "
 		  "blocking it", addr_format(&p->addr, a), mac_format(&p->sender, m),
-		  expect_by_name(p->expected_by), mac_format(&p->expected, x), p->events);
+		  expect_by_name(p->expected_by), mac_format(&p->expected, x), p->events,
+		  p->events == 1 ? "" : "s");
 }
 
 /* Per event, before counting: true if the frame came from a MAC the source
