@@ -360,10 +360,15 @@ static void log_spoof(struct nflogd *d, struct spoof_suspect *p, bool fresh)
 	if (!ratelimit_allow(&d->action_lines, d->now_ms))
 		return;
 	p->logged_ms = d->now_ms;
-	log_warnx("spoofed %s from mac %s (%s says %s): %u event%s so far, not counted toward "
-		  "blocking it", addr_format(&p->addr, a), mac_format(&p->sender, m),
-		  expect_by_name(p->expected_by), mac_format(&p->expected, x), p->events,
-		  p->events == 1 ? "" : "s");
+	addr_format(&p->addr, a);
+	mac_format(&p->sender, m);
+	mac_format(&p->expected, x);
+	if (fresh)
+		log_warnx("spoofed %s from mac %s (%s says %s): not counted toward blocking it "
+			  "(nflogctl show %s)", a, m, expect_by_name(p->expected_by), x, a);
+	else
+		log_warnx("spoofed %s from mac %s (%s says %s): %u events in all, not counted "
+			  "toward blocking it", a, m, expect_by_name(p->expected_by), x, p->events);
 }
 
 /* Per event, before counting: true if the frame came from a MAC the source
