@@ -196,6 +196,9 @@ wan_syns_total() {
 
 # Real TCP connections: a listener on WAN port 25 and a client in the LAN.
 wan_listen() {
+	# One listener at a time: a test that left one running would keep it
+	# (and the pipes it holds) past the lab.
+	[ -n "${WAN_LISTENER:-}" ] && kill "$WAN_LISTENER" 2>/dev/null && wait "$WAN_LISTENER" 2>/dev/null
 	# Not through in_wan: $! must be the process itself, for kill.
 	ip netns exec "$WANNS" python3 -c '
 import socket, threading

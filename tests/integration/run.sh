@@ -725,7 +725,6 @@ t_spoofed_source_not_blocked() {
 	lab_host real 192.0.2.20 && lab_host spoofer 192.0.2.66 ||
 		{ lab_host_del real; lab_host_del spoofer; return 1; }
 	spoofed_source_check; local rc=$?
-	[ -n "${WAN_LISTENER:-}" ] && kill "$WAN_LISTENER" 2>/dev/null && wait "$WAN_LISTENER" 2>/dev/null
 	lab_host_del real; lab_host_del spoofer
 	return $rc
 }
