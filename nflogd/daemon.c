@@ -371,6 +371,13 @@ static void log_spoof(struct nflogd *d, struct spoof_suspect *p, bool fresh)
 			  "toward blocking it", a, m, expect_by_name(p->expected_by), x, p->events);
 }
 
+/* Per event, as it joins the batch: the expectation's line is loaded while
+ * the rest of the batch comes in (spoofed() reads it when counting). */
+static void spoof_prefetch(const struct nflogd *d, const struct addr *src)
+{
+	expect_prefetch(&d->expect, src);
+}
+
 /* Per event, before counting: true if the frame came from a MAC the source
  * address is not known by; then the event is a suspect's, not the host's.
  * Costs nothing while no expectation is known, else one lookup. */
@@ -467,8 +474,8 @@ void daemon_on_event(void *ctx, const struct intake_event *ev)
 		d->stats.whitelisted++;
 		return;
 	}
-	if (has_mac && spoofed(d, &e->c.src, &e->mac))
-		return;
+	if (has_mac)
+		spoof_prefetch(d, &e->c.src);
 	e->has_mac = has_mac;
 	e->tstamp_us = ev->tstamp_us;
 	tracker_hint(d->tracker, &e->c, &e->hint);
@@ -483,6 +490,8 @@ static void count_event(struct nflogd *d, const struct counted_event *e)
 	const struct offender *o;
 	uint32_t conns, dsts;
 
+	if (e->has_mac && spoofed(d, &e->c.src, &e->mac))
+		return;
 	h = tracker_record_hinted(d->tracker, &e->c, &e->hint, e->has_mac ? &e->mac : NULL,
 				  d->now_ms, &counted, &conns);
 	if (!counted) {

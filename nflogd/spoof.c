@@ -6,80 +6,82 @@
 
 /* ---- expectations ------------------------------------------------------- */
 
-static const struct addr *expect_key(const void *owner, uint32_t idx)
+static struct expect_entry *slot_of(struct expect_entry *slots, uint32_t mask, uint64_t seed,
+				    const struct addr *a)
 {
-	return &((const struct expect_entry *)owner)[idx].addr;
-}
+	uint32_t pos = addr_hash(a, seed) & mask;
 
-static struct expect_entry *entry_for(struct expect_entry *v, uint32_t *n, struct addrmap *m,
-				      const struct addr *a)
-{
-	uint32_t i = addrmap_find(m, a);
-
-	if (i != ADDRMAP_NONE)
-		return &v[i];
-	memset(&v[*n], 0, sizeof(v[*n]));
-	v[*n].addr = *a;
-	addrmap_insert(m, *n);
-	return &v[(*n)++];
+	while (slots[pos].by && !addr_equal(&slots[pos].addr, a))
+		pos = (pos + 1) & mask;
+	return &slots[pos];
 }
 
 int expect_build(struct expect_table *t, const struct leases *l, const struct neigh_entry *ne,
 		 size_t nne, uint64_t seed)
 {
-	size_t cap = l->n + nne;
-	struct expect_entry *v;
-	struct addrmap m;
-	uint32_t n = 0;
+	size_t want = l->n + nne;
+	uint32_t size = 16, n = 0;
+	struct expect_entry *slots;
 
-	if (cap > UINT32_MAX / 4)
+	if (want > UINT32_MAX / 4)
 		return -1;
-	v = calloc(cap ? cap : 1, sizeof(*v));
-	if (v == NULL || addrmap_init(&m, (uint32_t)cap, seed, expect_key, v) < 0) {
-		free(v);
+	while (size < 2 * want)
+		size <<= 1;
+	_Static_assert(sizeof(*slots) == 32, "two expectations to a cache line");
+	slots = aligned_alloc(64, (size_t)size * sizeof(*slots));
+	if (slots == NULL)
 		return -1;
-	}
+	memset(slots, 0, (size_t)size * sizeof(*slots));
 	for (size_t i = 0; i < l->n; i++) {
 		struct expect_entry *x;
 
 		if (!l->v[i].has_mac)
 			continue;
-		x = entry_for(v, &n, &m, &l->v[i].addr);
+		x = slot_of(slots, size - 1, seed, &l->v[i].addr);
+		n += x->by == 0;
+		x->addr = l->v[i].addr;
 		x->lease_mac = l->v[i].mac;
 		x->by |= EXPECT_LEASE;
 	}
 	for (size_t i = 0; i < nne; i++) {
-		struct expect_entry *x = entry_for(v, &n, &m, &ne[i].addr);
+		struct expect_entry *x = slot_of(slots, size - 1, seed, &ne[i].addr);
 
 		/* The same address on two links: the first entry stands. */
 		if (x->by & EXPECT_NEIGH)
 			continue;
+		n += x->by == 0;
+		x->addr = ne[i].addr;
 		x->neigh_mac = ne[i].mac;
 		x->by |= EXPECT_NEIGH;
 	}
 	expect_free(t);
-	t->v = v;
+	t->slots = slots;
+	t->mask = size - 1;
 	t->n = n;
-	t->map = m;
+	t->seed = seed;
 	return 0;
 }
 
 void expect_free(struct expect_table *t)
 {
-	free(t->v);
-	if (t->v)
-		addrmap_free(&t->map);
+	free(t->slots);
 	memset(t, 0, sizeof(*t));
+}
+
+void expect_prefetch(const struct expect_table *t, const struct addr *a)
+{
+	if (t->n)
+		__builtin_prefetch(&t->slots[addr_hash(a, t->seed) & t->mask]);
 }
 
 const struct expect_entry *expect_find(const struct expect_table *t, const struct addr *a)
 {
-	uint32_t i;
+	const struct expect_entry *x;
 
 	if (t->n == 0)
 		return NULL;
-	i = addrmap_find(&t->map, a);
-	return i == ADDRMAP_NONE ? NULL : &t->v[i];
+	x = slot_of(t->slots, t->mask, t->seed, a);
+	return x->by ? x : NULL;
 }
 
 /* ---- the decision ------------------------------------------------------- */

@@ -28,16 +28,22 @@
 /* Where an expectation comes from (bits). */
 enum expect_by { EXPECT_LEASE = 1, EXPECT_NEIGH = 2 };
 
+/* 32 bytes: two to a cache line. */
 struct expect_entry {
 	struct addr addr;
 	struct mac lease_mac, neigh_mac;
-	uint8_t by;			/* enum expect_by bits: which MACs are set */
+	uint8_t by;			/* enum expect_by bits; 0: a free slot */
+	uint8_t pad[3];
 };
 
+/* Open addressing over the entries themselves, at most half full: a lookup
+ * reads one cache line, mostly (an index beside them would cost a second
+ * miss per event). */
 struct expect_table {
-	struct expect_entry *v;
-	uint32_t n;
-	struct addrmap map;		/* over v; unused while n is 0 */
+	struct expect_entry *slots;
+	uint32_t mask;
+	uint32_t n;			/* entries in use */
+	uint64_t seed;
 };
 
 /* Replace t's contents with the leases' MACs and the neighbour entries
@@ -48,6 +54,8 @@ int expect_build(struct expect_table *t, const struct leases *l, const struct ne
 void expect_free(struct expect_table *t);
 /* The expectation for a, or NULL. */
 const struct expect_entry *expect_find(const struct expect_table *t, const struct addr *a);
+/* Start loading the line expect_find(a) reads first (a batch's early stage). */
+void expect_prefetch(const struct expect_table *t, const struct addr *a);
 
 enum spoof_verdict {
 	SPOOF_UNKNOWN,		/* no MAC in the event, or none expected: counts */
