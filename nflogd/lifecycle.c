@@ -254,6 +254,8 @@ int daemon_start(struct nflogd *d, const char *config_path, bool dry_run, int ep
 		log_warnx("%s", err);
 		return -1;
 	}
+	/* Spoofed sources are told from the first event on. */
+	daemon_refresh_expectations(d);
 	/* A dry run installs the table too: the NFLOG rule feeds it. */
 	if (install_table(d) < 0)
 		return -1;
