@@ -719,10 +719,11 @@ t_systemd_notify_ready() {
 
 # A LAN machine sends SYNs in 192.0.2.20's name, from its own MAC: the real
 # 192.0.2.20 (whose MAC the gateway's neighbour table has) is not blocked,
-# the spoof is counted and shown; so is one of an address known only by its
-# DHCP lease. The real host's own SYNs still block it.
+# the spoof is counted and shown; so are those of its IPv6 address (NDP) and
+# of an address known only by its DHCP lease. The real host's own SYNs still
+# block it.
 t_spoofed_source_not_blocked() {
-	lab_host real 192.0.2.20 && lab_host spoofer 192.0.2.66 ||
+	lab_host real 192.0.2.20 2001:db8:1::20 && lab_host spoofer 192.0.2.66 2001:db8:1::66 ||
 		{ lab_host_del real; lab_host_del spoofer; return 1; }
 	spoofed_source_check; local rc=$?
 	lab_host_del real; lab_host_del spoofer
@@ -730,7 +731,7 @@ t_spoofed_source_not_blocked() {
 }
 
 spoofed_source_check() {
-	local real spoofer before after show j
+	local real spoofer before after six show show6 j
 	real=$(host_mac real); spoofer=$(host_mac spoofer)
 	# A printer that is off: its lease is all the gateway knows of it.
 	printf '0 02:00:00:00:00:23 192.0.2.23 printer *\n' >"$LAB_DIR/leases"
@@ -738,23 +739,30 @@ spoofed_source_check() {
 	daemon_start "$CONF" || return 1
 	wan_listen
 	before=$(on_host real lan_connect 192.0.2.20 203.0.113.5 3)
+	six=$(on_host real lan_connect 2001:db8:1::20 2001:db8:ff::5 1)
 	sleep 1.5	# housekeeping reads the neighbour table and the leases each second
 	on_host spoofer bot 192.0.2.20 30 300
 	on_host spoofer bot 192.0.2.23 25 300
+	on_host spoofer bot 2001:db8:1::20 25 300
 	after=$(on_host real lan_connect 192.0.2.20 203.0.113.5 3)
-	show=$(ctl --json show 192.0.2.20) && j=$(ctl --json status) || return 1
+	show=$(ctl --json show 192.0.2.20) && show6=$(ctl --json show 2001:db8:1::20) &&
+		j=$(ctl --json status) || return 1
 	echo "    real 192.0.2.20 at $real, spoofer at $spoofer: connections $before/3 before, $after/3 after 30 spoofed SYNs"
 	ctl show 192.0.2.20 | grep -E '^(spoofed|expected)' | sed 's/^/    | /'
 	claim "the real host's connections still pass" [ "$before $after" = "3 3" ] &&
 	claim "192.0.2.20 not blocked" not is_blocked 192.0.2.20 &&
 	claim "192.0.2.23 not blocked" not is_blocked 192.0.2.23 &&
+	claim "the real host's IPv6 connection passed" [ "$six" = 1 ] &&
+	claim "2001:db8:1::20 not blocked" not is_blocked 2001:db8:1::20 &&
+	claim "IPv6: 25 spoofed events, the NDP entry's MAC expected" \
+		[ "$(json_get 'j["host"]["spoofed_events"], j["host"]["spoofed_from"], j["host"]["expected_mac"], j["host"]["expected_by"]' <<<"$show6")" = "25 $spoofer $real neigh" ] &&
 	claim "the spoof logged with both MACs" logged "spoofed 192.0.2.20 from mac $spoofer (neigh says $real)" &&
 	claim "the lease's MAC named" logged "spoofed 192.0.2.23 from mac $spoofer (lease says 02:00:00:00:00:23)" &&
 	claim "show: 30 spoofed events from the spoofer's MAC, the real MAC expected" \
 		[ "$(json_get 'j["host"]["spoofed_events"], j["host"]["spoofed_from"], j["host"]["expected_mac"], j["host"]["expected_by"]' <<<"$show")" = "30 $spoofer $real neigh" ] &&
 	claim "show: only the real host's own connections in its window" [ "$(json_get 'j["host"]["window"]' <<<"$show")" = 6 ] &&
 	claim "status: spoofed events and suspects counted" \
-		[ "$(json_get 'j["status"]["spoofed_events"], j["status"]["spoof_suspects"]' <<<"$j")" = "55 2" ] || return 1
+		[ "$(json_get 'j["status"]["spoofed_events"], j["status"]["spoof_suspects"]' <<<"$j")" = "80 3" ] || return 1
 	# The real host turns bot: its own MAC, its own count, blocked.
 	on_host real bot 192.0.2.20 30 300
 	claim "the real host's own SYNs block it" is_blocked 192.0.2.20 &&
