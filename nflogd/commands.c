@@ -91,6 +91,8 @@ static void cmd_status(struct nflogd *d, char **w, int n, struct reply *r)
 	reply_num(r, "unparsed_counted", (int64_t)d->stats.unparsed_counted);
 	reply_num(r, "retransmits", (int64_t)d->stats.retransmits);
 	reply_num(r, "whitelisted", (int64_t)d->stats.whitelisted);
+	reply_num(r, "spoofed_events", (int64_t)d->stats.spoofed);
+	reply_num(r, "spoof_suspects", d->suspects.n);
 	reply_num(r, "hosts_tracked", (int64_t)tracker_count(d->tracker));
 	reply_num(r, "hosts_evicted", (int64_t)d->tracker->stats.evicted);
 	reply_num(r, "hosts_blocked", d->policy->nblocked);
@@ -195,6 +197,22 @@ static int parse_addr_arg(const char *s, struct addr *a, struct reply *r)
 	return 0;
 }
 
+/* Events others sent in a's name (spoof.h): counted here, not toward a. */
+static void put_spoof(struct nflogd *d, struct reply *r, const struct addr *a)
+{
+	const struct spoof_suspect *p = spoof_find(&d->suspects, a);
+	char m[MAC_STRLEN];
+
+	if (p == NULL)
+		return;
+	reply_num(r, "spoofed_events", p->events);
+	reply_str(r, "spoofed_from", mac_format(&p->sender, m));
+	if (p->several)
+		reply_str(r, "spoofed_from_several", "yes");
+	reply_str(r, "expected_mac", mac_format(&p->expected, m));
+	reply_str(r, "expected_by", expect_by_name(p->expected_by));
+}
+
 static void cmd_show(struct nflogd *d, char **w, int n, struct reply *r)
 {
 	struct addr a;
@@ -251,6 +269,7 @@ static void cmd_show(struct nflogd *d, char **w, int n, struct reply *r)
 		reply_num(r, "window_dsts", tracker_window_dsts(d->tracker, h, d->now_ms));
 		reply_num(r, "total", h->total);
 	}
+	put_spoof(d, r, &a);
 	ntop = recent_top_dsts(d->recent, &a, top, SHOW_DSTS);
 	for (size_t i = 0; i < ntop; i++) {
 		reply_record(r, "destination");

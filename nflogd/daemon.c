@@ -348,6 +348,103 @@ struct offender *daemon_block(struct nflogd *d, const struct addr *a, const stru
 
 /* The copy the parser's limits are made for is the one asked for. */
 _Static_assert(INTAKE_COPY_RANGE == PACKET_COPY_LEN, "NFLOG copy range != PACKET_COPY_LEN");
+/* --- spoofed sources (spoof.h) --- */
+
+/* Spoof log lines per suspect: its first event, then at most one a minute. */
+#define SPOOF_LOG_EVERY_MS 60000
+
+static void log_spoof(struct nflogd *d, struct spoof_suspect *p, bool fresh)
+{
+	char a[ADDR_STRLEN], m[MAC_STRLEN], x[MAC_STRLEN];
+
+	if (!fresh && d->now_ms - p->logged_ms < SPOOF_LOG_EVERY_MS)
+		return;
+	if (!ratelimit_allow(&d->action_lines, d->now_ms))
+		return;
+	p->logged_ms = d->now_ms;
+	addr_format(&p->addr, a);
+	mac_format(&p->sender, m);
+	mac_format(&p->expected, x);
+	if (fresh)
+		log_warnx("spoofed %s from mac %s (%s says %s): not counted toward blocking it "
+			  "(nflogctl show %s)", a, m, expect_by_name(p->expected_by), x, a);
+	else
+		log_warnx("spoofed %s from mac %s (%s says %s): %u events in all, not counted "
+			  "toward blocking it", a, m, expect_by_name(p->expected_by), x, p->events);
+}
+
+/* Per event, as it joins the batch: the expectation's line is loaded while
+ * the rest of the batch comes in (spoofed() reads it when counting). */
+static void spoof_prefetch(const struct nflogd *d, const struct addr *src)
+{
+	expect_prefetch(&d->expect, src);
+}
+
+/* Per event, before counting: true if the frame came from a MAC the source
+ * address is not known by; then the event is a suspect's, not the host's.
+ * Costs nothing while no expectation is known, else one lookup. */
+static bool spoofed(struct nflogd *d, const struct addr *src, const struct mac *mac)
+{
+	const struct expect_entry *x;
+	struct spoof_suspect *p;
+	bool fresh;
+
+	if (d->expect.n == 0 || !d->suspects.ready)
+		return false;
+	x = expect_find(&d->expect, src);
+	if (spoof_counts(spoof_judge(x, mac)))
+		return false;
+	d->stats.spoofed++;
+	p = spoof_note(&d->suspects, src, mac, x, d->now_ms, &fresh);
+	log_spoof(d, p, fresh);
+	return true;
+}
+
+struct neigh_list {
+	struct neigh_entry *v;
+	size_t n, cap;
+	bool short_of_memory;
+};
+
+static void collect_neigh(void *ctx, const struct neigh_entry *e)
+{
+	struct neigh_list *l = ctx;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 256;
+		struct neigh_entry *v = realloc(l->v, cap * sizeof(*v));
+
+		if (v == NULL) {
+			l->short_of_memory = true;
+			return;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *e;
+}
+
+void daemon_refresh_expectations(struct nflogd *d)
+{
+	struct neigh_list l = { 0 };
+	bool failing;
+
+	if (!d->suspects.ready && spoof_suspects_init(&d->suspects, d->seed) < 0)
+		return;
+	leases_refresh(&d->leases, d->cfg.leases_file, time(NULL));
+	failing = neigh_dump(&d->neigh, collect_neigh, &l) < 0;
+	if (failing && !d->neigh_failing)
+		log_warn("neighbour table: cannot read it; spoofed sources are told by the "
+			 "leases file alone until it can be read (tried every second)");
+	else if (!failing && d->neigh_failing)
+		log_info("neighbour table: read again");
+	d->neigh_failing = failing;
+	/* Short of memory, the table from before stays: better stale than none. */
+	if (!l.short_of_memory)
+		expect_build(&d->expect, &d->leases, l.v, l.n, d->seed);
+	free(l.v);
+	spoof_expire(&d->suspects, d->now_ms);
+}
 
 void daemon_on_event(void *ctx, const struct intake_event *ev)
 {
@@ -383,8 +480,8 @@ void daemon_on_event(void *ctx, const struct intake_event *ev)
 		d->stats.whitelisted++;
 		return;
 	}
-	if (e->c.ip_only)
-		d->stats.unparsed_counted++;	/* never a retransmit: counted below */
+	if (has_mac)
+		spoof_prefetch(d, &e->c.src);
 	e->has_mac = has_mac;
 	e->tstamp_us = ev->tstamp_us;
 	tracker_hint(d->tracker, &e->c, &e->hint);
@@ -399,6 +496,8 @@ static void count_event(struct nflogd *d, const struct counted_event *e)
 	const struct offender *o;
 	uint32_t conns, dsts;
 
+	if (e->has_mac && spoofed(d, &e->c.src, &e->mac))
+		return;
 	h = tracker_record_hinted(d->tracker, &e->c, &e->hint, e->has_mac ? &e->mac : NULL,
 				  d->now_ms, &counted, &conns);
 	if (!counted) {
@@ -406,6 +505,8 @@ static void count_event(struct nflogd *d, const struct counted_event *e)
 		return;
 	}
 	d->stats.counted++;
+	if (e->c.ip_only)
+		d->stats.unparsed_counted++;	/* never a retransmit (tracker.h) */
 	recent_add(d->recent, &e->c.src, &e->c.dst, d->now_ms);
 	if (conns <= d->cfg.threshold)
 		return;
@@ -517,6 +618,7 @@ void daemon_on_timer(struct nflogd *d)
 		if (policy_forget_old(d->policy, d->now_ms))
 			d->state_dirty = true;
 		control_expire(&d->control, d->now_ms);
+		daemon_refresh_expectations(d);
 		/* Events alone switch batching (after a drain): without this
 		 * a flood's end would leave it busy, and the next bot's first
 		 * event waiting for the busy flush timeout. */

@@ -14,8 +14,10 @@
 #include "nft.h"
 #include "nft_monitor.h"
 #include "policy.h"
+#include "neigh.h"
 #include "ratelimit.h"
 #include "recent.h"
+#include "spoof.h"
 #include "tracker.h"
 #include "version.h"
 #include "whitelist.h"
@@ -46,6 +48,7 @@ struct event_stats {
 	uint64_t not_attempt;	/* TCP without SYN (conntrack's loose pick-up) */
 	uint64_t other_port;	/* not one of `ports` (a rule from elsewhere) */
 	uint64_t whitelisted;
+	uint64_t spoofed;	/* from a MAC the source is not known by (spoof.h) */
 	uint64_t blocked_while_blocked;	/* from a host already blocked */
 	uint64_t blocks, unblocks;
 	uint64_t block_refused;	/* max_blocked full of permanent blocks */
@@ -70,6 +73,11 @@ struct nflogd {
 	struct nft_monitor monitor;
 	struct recent *recent;
 	struct leases leases;
+	/* Which MAC each LAN address is known by, and who sent in others' names. */
+	struct neigh neigh;
+	struct expect_table expect;
+	struct spoof_suspects suspects;
+	bool neigh_failing;
 	int epfd;
 	bool state_dirty;
 	uint64_t state_saved_ms;
@@ -185,6 +193,9 @@ struct offender *daemon_block(struct nflogd *d, const struct addr *a, const stru
 			      uint32_t dsts);
 void daemon_unblock(struct nflogd *d, struct offender *o, const char *why);
 bool daemon_whitelisted(const struct nflogd *d, const struct addr *a, const struct mac *mac);
+/* Rebuild the expected MACs from the leases file and the neighbour table
+ * (housekeeping; also for tests after changing either). */
+void daemon_refresh_expectations(struct nflogd *d);
 /* The control socket's request handler. */
 void daemon_command(void *ctx, char *request, struct reply *r);
 

@@ -1,6 +1,7 @@
 /* dnsmasq's DHCP leases, to name a host by its MAC and host name in logs,
- * `list` and `show`. Purely cosmetic: a missing, unreadable or odd file is
- * an empty table and never an error the daemon has to handle. */
+ * `list` and `show`, and to tell a spoofed source by its MAC (spoof.h). A
+ * missing, unreadable or odd file is an empty table (no names, no
+ * expectations) and never an error the daemon has to handle. */
 #ifndef NFLOGD_LEASES_H
 #define NFLOGD_LEASES_H
 

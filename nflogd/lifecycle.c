@@ -445,6 +445,8 @@ int daemon_start(struct nflogd *d, const char *config_path, bool dry_run, int ep
 	/* Before the table is replaced: what a crash left in it. */
 	if (!dry_run)
 		adopt_kernel_blocks(d);
+	/* Spoofed sources are told from the first event on. */
+	daemon_refresh_expectations(d);
 	/* A dry run installs the table too: the NFLOG rule feeds it. */
 	if (install_table(d) < 0)
 		return -1;
@@ -726,6 +728,9 @@ void daemon_stop(struct nflogd *d)
 	policy_free(d->policy);
 	whitelist_free(&d->wl);
 	leases_free(&d->leases);
+	neigh_close(&d->neigh);
+	expect_free(&d->expect);
+	spoof_suspects_free(&d->suspects);
 	free(d->recent);
 	free(d->adds.v);
 	free(d->dels.v);

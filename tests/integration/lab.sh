@@ -3,7 +3,8 @@
 # lab_down removes exactly what lab_up made.
 #
 #   LAN 192.0.2.0/24, 2001:db8:1::/64  (hosts .10 .20 .30 ..., spoofed 198.18.0.0/15)
-#    |  $LAB-l0 <-> $LAB-l1
+#    |  $LAB-l0 <-> $LAB-l1   (the shared LAN namespace's hosts: one MAC, $LAB-l0's;
+#    |                         lab_host makes a host of its own, with its own MAC)
 #   GW  192.0.2.1 / 198.51.100.1, forwards, runs nflogd
 #    |  $LAB-w0 <-> $LAB-w1
 #   WAN 198.51.100.2, answers for 203.0.113.0/24 and 2001:db8:ff::/64 (the "internet"),
@@ -17,7 +18,8 @@ LAB_DIR=${LAB_DIR:-$(mktemp -d /tmp/$LAB.XXXX)}
 DAEMON_PID=
 
 in_gw()  { ip netns exec "$GW" "$@"; }
-in_lan() { ip netns exec "$LANNS" "$@"; }
+# in_lan runs in the shared LAN namespace, or in host NAME's under on_host.
+in_lan()  { ip netns exec "${LAN_AT:-$LANNS}" "$@"; }
 in_wan() { ip netns exec "$WANNS" "$@"; }
 
 lab_up() {
@@ -27,6 +29,8 @@ lab_up() {
 		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
 			net.ipv6.conf.default.accept_dad=0
 	done
+	# lab_host takes addresses off $LAB-l0: the others must stay.
+	in_lan sysctl -qw net.ipv4.conf.default.promote_secondaries=1
 	ip link add "$LAB-l0" netns "$LANNS" type veth peer name "$LAB-l1" netns "$GW"
 	ip link add "$LAB-w0" netns "$GW" type veth peer name "$LAB-w1" netns "$WANNS"
 	for ns in "$GW" "$LANNS" "$WANNS"; do ip -n "$ns" link set lo up; done
@@ -80,9 +84,98 @@ wan_counters_reset() {
 	NFT
 }
 
+# lab_host NAME ADDR [ADDR6]: a LAN host of its own, namespace $LAB-NAME,
+# on a macvlan of $LAB-l0: its frames carry its own MAC, and the gateway's
+# neighbour table learns that MAC for ADDR. ADDR leaves $LAB-l0 if it was
+# there (lab_host_del puts it back). Run commands in it with on_host.
+LAB_HOSTS=
+LAB_HOST_N=0
+lab_host() {
+	local name=$1 addr=$2 addr6=${3:-} ns=$LAB-$1 dev
+	LAB_HOST_N=$((LAB_HOST_N + 1)); dev=$LAB-v$LAB_HOST_N
+	ip netns add "$ns" || return 1
+	LAB_HOSTS="$LAB_HOSTS $name"
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+		net.ipv6.conf.default.accept_dad=0
+	: >"$LAB_DIR/host-$name"
+	if ip -n "$LANNS" -o addr show dev "$LAB-l0" | grep -q " $addr/24 "; then
+		ip -n "$LANNS" addr del "$addr/24" dev "$LAB-l0"
+		echo "$addr/24" >>"$LAB_DIR/host-$name"
+	fi
+	if [ -n "$addr6" ] && ip -n "$LANNS" -o addr show dev "$LAB-l0" | grep -q " $addr6/64 "; then
+		ip -n "$LANNS" addr del "$addr6/64" dev "$LAB-l0"
+		echo "$addr6/64" >>"$LAB_DIR/host-$name"
+	fi
+	ip -n "$LANNS" link add link "$LAB-l0" name "$dev" type macvlan mode bridge &&
+	ip -n "$LANNS" link set "$dev" netns "$ns" &&
+	ip -n "$ns" link set "$dev" name eth0 &&
+	ip -n "$ns" link set lo up && ip -n "$ns" link set eth0 up &&
+	ip -n "$ns" addr add "$addr/24" dev eth0 &&
+	ip -n "$ns" route add default via 192.0.2.1 || return 1
+	if [ -n "$addr6" ]; then
+		ip -n "$ns" addr add "$addr6/64" dev eth0 nodad &&
+		ip -n "$ns" -6 route add default via 2001:db8:1::1 || return 1
+	fi
+	# Whatever the gateway knew of ADDR was another interface's MAC.
+	lab_forget_neigh "$addr" $addr6
+	lab_host_greet "$name" "$addr"
+}
+
+# Until the gateway's neighbour table has host NAME's MAC for ADDR (a new
+# macvlan's first ARP exchange takes a second or two), the host sends it a
+# datagram now and then.
+lab_host_greet() {
+	local mac; mac=$(host_mac "$1")
+	for _ in $(seq 50); do
+		ip -n "$GW" neigh show "$2" dev "$LAB-l1" | grep -q "lladdr $mac" && return 0
+		ip netns exec "$LAB-$1" python3 -c '
+import socket, sys
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"hi", (sys.argv[1], 9))' 192.0.2.1
+		sleep 0.1
+	done
+	echo "lab: the gateway never learnt $1's MAC for $2"
+	return 1
+}
+
+# on_host NAME CMD...: CMD in host NAME's namespace; a lab function (bot,
+# lan_connect: whatever uses in_lan) runs with in_lan pointing there.
+on_host() {
+	local LAN_AT=$LAB-$1; shift
+	if declare -F "$1" >/dev/null; then "$@"; else in_lan "$@"; fi
+}
+
+# host_mac NAME: the MAC of host NAME.
+host_mac() { ip netns exec "$LAB-$1" cat /sys/class/net/eth0/address; }
+
+# lab_host_del NAME: the host goes, its addresses go back to $LAB-l0.
+lab_host_del() {
+	local name=$1 a
+	ip netns del "$LAB-$name" 2>/dev/null
+	LAB_HOSTS=$(printf '%s\n' $LAB_HOSTS | grep -vx "$name" | tr '\n' ' ')
+	[ -f "$LAB_DIR/host-$name" ] || return 0
+	while read -r a; do
+		case $a in *:*) ip -n "$LANNS" addr add "$a" dev "$LAB-l0" nodad ;;
+			   *) ip -n "$LANNS" addr add "$a" dev "$LAB-l0" ;; esac
+		lab_forget_neigh "${a%/*}"
+	done <"$LAB_DIR/host-$name"
+	rm -f "$LAB_DIR/host-$name"
+	# promote_secondaries may have made another address primary: the
+	# shared namespace's routes are put back as they were.
+	ip -n "$LANNS" route replace default via 192.0.2.1 2>/dev/null
+	ip -n "$LANNS" -6 route replace default via 2001:db8:1::1 2>/dev/null
+	return 0
+}
+
+lab_forget_neigh() {
+	local a
+	for a in "$@"; do ip -n "$GW" neigh del "$a" dev "$LAB-l1" 2>/dev/null; done
+	return 0
+}
+
 lab_down() {
 	daemon_stop 2>/dev/null
 	[ -n "${WAN_LISTENER:-}" ] && kill "$WAN_LISTENER" 2>/dev/null
+	for h in $LAB_HOSTS; do ip netns del "$LAB-$h" 2>/dev/null; done
 	for ns in "$GW" "$LANNS" "$WANNS"; do ip netns del "$ns" 2>/dev/null; done
 	rm -rf "$LAB_DIR"
 }
@@ -103,6 +196,9 @@ wan_syns_total() {
 
 # Real TCP connections: a listener on WAN port 25 and a client in the LAN.
 wan_listen() {
+	# One listener at a time: a test that left one running would keep it
+	# (and the pipes it holds) past the lab.
+	[ -n "${WAN_LISTENER:-}" ] && kill "$WAN_LISTENER" 2>/dev/null && wait "$WAN_LISTENER" 2>/dev/null
 	# Not through in_wan: $! must be the process itself, for kill.
 	ip netns exec "$WANNS" python3 -c '
 import socket, threading

@@ -107,7 +107,15 @@ t_whitelisted_bot_not_blocked() {
 }
 
 t_whitelisted_mac_not_blocked() {
-	local mac; mac=$(in_lan cat /sys/class/net/$LAB-l0/address)
+	lab_host byod $BOT || { lab_host_del byod; return 1; }
+	whitelisted_mac_check; local rc=$?
+	lab_host_del byod
+	return $rc
+}
+
+whitelisted_mac_check() {
+	local mac; mac=$(host_mac byod)
+	claim "the host has a MAC of its own" not [ "$mac" = "$(in_lan cat /sys/class/net/$LAB-l0/address)" ] || return 1
 	printf '%s  # BYOD laptop\n' "$mac" >"$LAB_DIR/whitelist"
 	write_conf "$CONF" install_rules=no
 	# With install_rules = no the kernel's MAC rule is not what spares the
@@ -121,7 +129,7 @@ t_whitelisted_mac_not_blocked() {
 	}
 	NFT
 	daemon_start "$CONF" || return 1
-	bot $BOT 60 300
+	on_host byod bot $BOT 60 300
 	in_gw nft delete table inet labfeed
 	daemon_stop
 	echo "    MAC $mac whitelisted; $(wan_syns_from $BOT) of 60 SYNs reached the WAN"
@@ -1181,6 +1189,60 @@ t_mapped_source_blocked_as_ipv6() {
 	claim "show 192.0.2.30: not blocked" grep -Eq '^blocked +no' <<<"$(ctl show 192.0.2.30)"
 }
 
+# --- spoofed sources (issue 12, item 3): hosts of their own, each its MAC ---
+
+# A LAN machine sends SYNs in 192.0.2.20's name, from its own MAC: the real
+# 192.0.2.20 (whose MAC the gateway's neighbour table has) is not blocked,
+# the spoof is counted and shown; so are those of its IPv6 address (NDP) and
+# of an address known only by its DHCP lease. The real host's own SYNs still
+# block it.
+t_spoofed_source_not_blocked() {
+	lab_host real 192.0.2.20 2001:db8:1::20 && lab_host spoofer 192.0.2.66 2001:db8:1::66 ||
+		{ lab_host_del real; lab_host_del spoofer; return 1; }
+	spoofed_source_check; local rc=$?
+	lab_host_del real; lab_host_del spoofer
+	return $rc
+}
+
+spoofed_source_check() {
+	local real spoofer before after six show show6 j
+	real=$(host_mac real); spoofer=$(host_mac spoofer)
+	# A printer that is off: its lease is all the gateway knows of it.
+	printf '0 02:00:00:00:00:23 192.0.2.23 printer *\n' >"$LAB_DIR/leases"
+	write_conf "$CONF"
+	daemon_start "$CONF" || return 1
+	wan_listen
+	before=$(on_host real lan_connect 192.0.2.20 203.0.113.5 3)
+	six=$(on_host real lan_connect 2001:db8:1::20 2001:db8:ff::5 1)
+	sleep 1.5	# housekeeping reads the neighbour table and the leases each second
+	on_host spoofer bot 192.0.2.20 30 300
+	on_host spoofer bot 192.0.2.23 25 300
+	on_host spoofer bot 2001:db8:1::20 25 300
+	after=$(on_host real lan_connect 192.0.2.20 203.0.113.5 3)
+	show=$(ctl --json show 192.0.2.20) && show6=$(ctl --json show 2001:db8:1::20) &&
+		j=$(ctl --json status) || return 1
+	echo "    real 192.0.2.20 at $real, spoofer at $spoofer: connections $before/3 before, $after/3 after 30 spoofed SYNs"
+	ctl show 192.0.2.20 | grep -E '^(spoofed|expected)' | sed 's/^/    | /'
+	claim "the real host's connections still pass" [ "$before $after" = "3 3" ] &&
+	claim "192.0.2.20 not blocked" not is_blocked 192.0.2.20 &&
+	claim "192.0.2.23 not blocked" not is_blocked 192.0.2.23 &&
+	claim "the real host's IPv6 connection passed" [ "$six" = 1 ] &&
+	claim "2001:db8:1::20 not blocked" not is_blocked 2001:db8:1::20 &&
+	claim "IPv6: 25 spoofed events, the NDP entry's MAC expected" \
+		[ "$(json_get 'j["host"]["spoofed_events"], j["host"]["spoofed_from"], j["host"]["expected_mac"], j["host"]["expected_by"]' <<<"$show6")" = "25 $spoofer $real neigh" ] &&
+	claim "the spoof logged with both MACs" logged "spoofed 192.0.2.20 from mac $spoofer (neigh says $real)" &&
+	claim "the lease's MAC named" logged "spoofed 192.0.2.23 from mac $spoofer (lease says 02:00:00:00:00:23)" &&
+	claim "show: 30 spoofed events from the spoofer's MAC, the real MAC expected" \
+		[ "$(json_get 'j["host"]["spoofed_events"], j["host"]["spoofed_from"], j["host"]["expected_mac"], j["host"]["expected_by"]' <<<"$show")" = "30 $spoofer $real neigh" ] &&
+	claim "show: only the real host's own connections in its window" [ "$(json_get 'j["host"]["window"]' <<<"$show")" = 6 ] &&
+	claim "status: spoofed events and suspects counted" \
+		[ "$(json_get 'j["status"]["spoofed_events"], j["status"]["spoof_suspects"]' <<<"$j")" = "80 3" ] || return 1
+	# The real host turns bot: its own MAC, its own count, blocked.
+	on_host real bot 192.0.2.20 30 300
+	claim "the real host's own SYNs block it" is_blocked 192.0.2.20 &&
+	claim "logged with its own MAC" logged "block 192.0.2.20 mac $real conns 21/60s"
+}
+
 ALL="t_normal_host_not_blocked t_spam_bot_blocked t_spam_bot_fast_blocked
      t_whitelisted_bot_not_blocked t_whitelisted_mac_not_blocked t_ipv6_bot_blocked
      t_block_expires_on_time t_repeat_offence_doubles t_dry_run_blocks_nothing
@@ -1198,7 +1260,8 @@ ALL="t_normal_host_not_blocked t_spam_bot_blocked t_spam_bot_fast_blocked
      t_flushed_set_restored t_expired_block_not_restored t_kill9_right_after_block
      t_state_bad_lines_set_aside
      t_ipv6_dstopts_socket_counted t_ipv6_long_ext_chains_counted
-     t_whitelist_families_apart t_mapped_source_blocked_as_ipv6"
+     t_whitelist_families_apart t_mapped_source_blocked_as_ipv6
+     t_spoofed_source_not_blocked"
 
 passed=0; failed=0
 for t in ${*:-$ALL}; do
