@@ -78,3 +78,12 @@ void fatalx(const char *fmt, ...)
 	LOG_BODY(LOG_ERR, "");
 	exit(1);
 }
+
+void fatal(const char *fmt, ...)
+{
+	char suffix[256];
+
+	snprintf(suffix, sizeof(suffix), ": %s", strerror(errno));
+	LOG_BODY(LOG_ERR, suffix);
+	exit(1);
+}
