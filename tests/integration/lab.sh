@@ -242,8 +242,11 @@ daemon_start() {
 	DAEMON_PID=$!
 	local table
 	table=$(sed -n 's/^table *= *//p' "$conf"); table=${table:-nflogd}
+	# The table alone is no sign after a crash (the old one is still
+	# there): the "started" line comes once the new one and the socket are.
 	for _ in $(seq 100); do
-		in_gw nft list table inet "$table" >/dev/null 2>&1 && return 0
+		grep -q " started: " "$LAB_DIR/daemon.log" 2>/dev/null &&
+			in_gw nft list table inet "$table" >/dev/null 2>&1 && return 0
 		kill -0 "$DAEMON_PID" 2>/dev/null || break
 		sleep 0.05
 	done
