@@ -27,8 +27,8 @@ endif
 
 # Link-time optimisation with gcc: an event's path crosses a dozen small
 # modules (intake, packet, whitelist, tracker, policy), and inlining across
-# them takes a fifth of its instructions off (callgrind on make bench's
-# pipeline). Fat objects: the unit tests link the same archive without it.
+# them takes the calls, and what they keep from the optimiser, off every
+# event. Fat objects: the unit tests link the same archive without it.
 # "make LTO=" turns it off (or LTO=... sets other flags to try); sanitizer
 # builds and other compilers go without; an LTO variable in the environment
 # is not taken. scripts/configure.sh drops flags the compiler does not take
