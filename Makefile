@@ -12,6 +12,8 @@ WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wfor
 CFLAGS  ?= -O2 -g
 LDFLAGS ?=
 B       := build
+# "make" alone builds the programs (the configure rules below come first).
+.DEFAULT_GOAL := all
 
 ifeq ($(SANITIZE),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
