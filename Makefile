@@ -12,6 +12,8 @@ WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wfor
 CFLAGS  ?= -O2 -g
 LDFLAGS ?=
 B       := build
+# "make" alone builds the programs (the configure rules below come first).
+.DEFAULT_GOAL := all
 
 ifeq ($(SANITIZE),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -27,8 +29,8 @@ endif
 
 # Link-time optimisation with gcc: an event's path crosses a dozen small
 # modules (intake, packet, whitelist, tracker, policy), and inlining across
-# them takes a fifth of its instructions off (callgrind on make bench's
-# pipeline). Fat objects: the unit tests link the same archive without it.
+# them takes the calls, and what they keep from the optimiser, off every
+# event. Fat objects: the unit tests link the same archive without it.
 # "make LTO=" turns it off (or LTO=... sets other flags to try); sanitizer
 # builds and other compilers go without; an LTO variable in the environment
 # is not taken. scripts/configure.sh drops flags the compiler does not take

@@ -11,16 +11,15 @@
 /* Kernel batching adapts to the load. Quiet (the usual case, and a lone
  * bot): every event is sent at once, so a block is never held back by the
  * kernel. Busy (above 2000 events/s): the kernel gathers events until its
- * buffer is full or 50 ms have passed. A wake-up costs far more than an
- * event (in a VM, estimated from perf: some 100 us against 0.3 us), so
- * from about 30000 events/s on, datagrams fill up before the timer; below
- * that the timer bounds the wait. The price: in a flood, a block may come
- * up to 50 ms after its event. Flushing every tick (0) cost about twice
- * the CPU of 50 ms at 30000 events/s in the lab. The busy threshold is
- * above what the buffer holds (128 KiB asked, 256 KiB as the kernel's
- * allocator rounds it: some 1480 SYN events of 176 bytes), so the buffer
- * decides: against a threshold of 1000, 28% fewer datagrams and 13-34% less
- * CPU per event in the lab (nflogsink, 4 alternating rounds of 500k SYNs). */
+ * buffer is full or 50 ms have passed, because a wake-up costs far more
+ * than an event; flushing every tick instead would wake the daemon for
+ * near-empty datagrams. From about 30000 events/s on, datagrams fill up
+ * before the timer; below that the timer bounds the wait. The price: in a
+ * flood, a block may come up to 50 ms after its event. The busy threshold
+ * is above what the buffer holds (128 KiB asked, 256 KiB as the kernel's
+ * allocator rounds it: some 1480 SYN events of 176 bytes), so the buffer,
+ * not an event count, decides when a datagram goes: each is as full as it
+ * can be. */
 #define INTAKE_QTHRESH_QUIET 1
 #define INTAKE_QTHRESH_BUSY 4096
 #define INTAKE_TIMEOUT_QUIET 0		/* hundredths of a second: the next tick */

@@ -19,7 +19,7 @@ void nft_monitor_close(struct nft_monitor *m);
 int nft_monitor_fd(const struct nft_monitor *m);
 /* Leave and rejoin the notification group around our own big batches:
  * with no other listener the kernel then builds no notification for each
- * element (it did for every one of a 100k-block storm, 44% of its time).
+ * element, which would otherwise cost a storm of blocks most of its time.
  * What others change meanwhile goes unseen: look at the table after. */
 void nft_monitor_pause(struct nft_monitor *m);
 /* 0, or -1 (errno set) with the monitor still out of the group: call again. */

@@ -115,7 +115,9 @@ uint64_t policy_next_expiry(const struct policy *p);
 /* Forget offence records past their memory; returns how many. */
 uint32_t policy_forget_old(struct policy *p, uint64_t now_ms);
 
-/* Iterate over all records: for (i = 0; i < p->fresh; i++) if recs[i].blocked ... */
+/* Every blocked host, o pointing to its record: every record ever handed
+ * out is scanned, and those not blocked (free ones, offence history) are
+ * skipped. */
 #define POLICY_FOREACH_BLOCKED(p, o) \
 	for (struct offender *o = (p)->recs; o < (p)->recs + (p)->fresh; o++) \
 		if (o->blocked)

@@ -2,7 +2,7 @@
 # nflogd benchmarks (issue 4, issue 12): pipeline, end to end against ulogd2, reaction,
 # bulk, control load. Each figure is printed with a reference measured in the same run, the
 # ratio to it, and PASS/FAIL against the issue's target; a Markdown table
-# closes the run (for README). When a target is missed, a profile says where
+# closes the run (for BENCHMARKS.md). When a target is missed, a profile says where
 # the time goes. Figures only: timing never fails the build; the exit status
 # is 1 only when a benchmark could not run at all.
 #
