@@ -395,7 +395,7 @@ static void cmd_whitelist(struct nflogd *d, char **w, int n, struct reply *r)
 
 static void cmd_reload(struct nflogd *d, char **w, int n, struct reply *r)
 {
-	char err[CONFIG_ERR_MAX];
+	char err[ERROR_MAX];
 
 	(void)w;
 	(void)n;

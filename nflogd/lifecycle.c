@@ -85,11 +85,11 @@ static int install_table(struct nflogd *d)
 static int load_settings(const char *config_path, struct config *cfg, struct whitelist *wl,
 			 char *err, size_t errlen)
 {
-	char msg[CONFIG_ERR_MAX];
+	struct error e;
 
 	config_defaults(cfg);
-	if (config_load(cfg, config_path, msg) < 0 || whitelist_load(wl, cfg->whitelist, msg) < 0) {
-		snprintf(err, errlen, "%s", msg);
+	if (config_load(cfg, config_path, &e) < 0 || whitelist_load(wl, cfg->whitelist, &e) < 0) {
+		snprintf(err, errlen, "%s", e.msg);
 		return -1;
 	}
 	return 0;
@@ -385,7 +385,7 @@ static int watch(struct nflogd *d, int fd, uint32_t tag)
 
 int daemon_start(struct nflogd *d, const char *config_path, bool dry_run, int epfd)
 {
-	char err[CONFIG_ERR_MAX];
+	char err[ERROR_MAX];
 	struct policy_cfg pc;
 
 	memset(d, 0, sizeof(*d));
@@ -629,10 +629,10 @@ static void unblock_whitelisted(struct nflogd *d)
 int daemon_reload_whitelist(struct nflogd *d, char *err, size_t errlen)
 {
 	struct whitelist wl;
-	char msg[WHITELIST_ERR_MAX];
+	struct error e;
 
-	if (whitelist_load(&wl, d->cfg.whitelist, msg) < 0) {
-		snprintf(err, errlen, "%s", msg);
+	if (whitelist_load(&wl, d->cfg.whitelist, &e) < 0) {
+		snprintf(err, errlen, "%s", e.msg);
 		return -1;
 	}
 	whitelist_free(&d->wl);

@@ -28,11 +28,12 @@ static int check_config(const char *path)
 {
 	struct config cfg;
 	struct whitelist wl;
-	char err[CONFIG_ERR_MAX], shown[4 * CONFIG_ERR_MAX];
+	struct error err;
+	char shown[4 * ERROR_MAX];
 
 	config_defaults(&cfg);
-	if (config_load(&cfg, path, err) < 0 || whitelist_load(&wl, cfg.whitelist, err) < 0) {
-		escape_display(shown, sizeof(shown), err);	/* it may quote a line */
+	if (config_load(&cfg, path, &err) < 0 || whitelist_load(&wl, cfg.whitelist, &err) < 0) {
+		escape_display(shown, sizeof(shown), err.msg);	/* it may quote a line */
 		fprintf(stderr, "%s\n", shown);
 		return 1;
 	}
@@ -60,7 +61,7 @@ static int signals_fd(void)
 static bool on_signal(struct nflogd *d, int sfd)
 {
 	struct signalfd_siginfo si;
-	char err[CONFIG_ERR_MAX];
+	char err[ERROR_MAX];
 
 	while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 		switch (si.ssi_signo) {

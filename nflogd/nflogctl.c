@@ -620,10 +620,8 @@ int main(int argc, char **argv)
 	check_usage(argc - i, argv + i);
 	if (socket_path == NULL) {	/* the daemon's own setting, if it changed it */
 		static struct config cfg;
-		char err[CONFIG_ERR_MAX];
-
 		config_defaults(&cfg);
-		config_load(&cfg, CONFIG_DEFAULT_PATH, err);
+		config_load(&cfg, CONFIG_DEFAULT_PATH, NULL);
 		socket_path = cfg.socket;
 	}
 	for (int k = i; k < argc; k++) {

@@ -252,7 +252,7 @@ static int text_read(struct text *t, const char *path, char *err, size_t errlen)
 /* Refuse what the daemon would not load, with the error it would give. */
 static int text_check(const char *name, char *buf, size_t len, char *err, size_t errlen)
 {
-	char msg[WHITELIST_ERR_MAX];
+	struct error msg;
 	struct whitelist wl;
 	FILE *f;
 	int rc;
@@ -262,10 +262,10 @@ static int text_check(const char *name, char *buf, size_t len, char *err, size_t
 	f = fmemopen(buf, len, "r");
 	if (f == NULL)
 		return fail(err, errlen, "%s: %s", name, strerror(errno));
-	rc = whitelist_parse(&wl, f, name, msg);
+	rc = whitelist_parse(&wl, f, name, &msg);
 	fclose(f);
 	if (rc < 0)
-		return fail(err, errlen, "%s", msg);
+		return fail(err, errlen, "%s", msg.msg);
 	whitelist_free(&wl);
 	return 0;
 }

@@ -252,7 +252,7 @@ static void test_add_creates_missing(void **state)
 {
 	struct fx *fx = *state;
 	struct whitelist wl;
-	char err[WHITELIST_ERR_MAX] = "";
+	struct error wl_err = { "" };
 	struct addr a = A("192.0.2.25"), b = A("192.0.2.26");
 	char *text;
 	mode_t old = umask(077);	/* the mode must not come from the umask */
@@ -271,8 +271,8 @@ static void test_add_creates_missing(void **state)
 	}
 	free(text);
 	assert_int_equal(file_mode(fx->path), 0644);
-	if (whitelist_load(&wl, fx->path, err) != 0)
-		fail_msg("created file does not load: %s", err);
+	if (whitelist_load(&wl, fx->path, &wl_err) != 0)
+		fail_msg("created file does not load: %s", wl_err.msg);
 	assert_int_equal(wl.nnets, 1);
 	assert_int_equal(wl.nmacs, 0);
 	assert_true(whitelist_covers_addr(&wl, &a));
@@ -437,13 +437,13 @@ static void test_add_longest_line(void **state)
 	struct fx *fx = *state;
 	char comment[WHITELIST_COMMENT_MAX + 1];
 	struct whitelist wl;
-	char err[WHITELIST_ERR_MAX] = "";
+	struct error wl_err = { "" };
 
 	memset(comment, 'c', WHITELIST_COMMENT_MAX);
 	comment[WHITELIST_COMMENT_MAX] = '\0';
 	add_ok(fx, "2001:db8:1111:2222:3333:4444:5555:6666/127", comment);
-	if (whitelist_load(&wl, fx->path, err) != 0)
-		fail_msg("does not load: %s", err);
+	if (whitelist_load(&wl, fx->path, &wl_err) != 0)
+		fail_msg("does not load: %s", wl_err.msg);
 	assert_int_equal(wl.nnets, 1);
 	whitelist_free(&wl);
 }
