@@ -117,7 +117,7 @@ static uint64_t mono_of(const struct nflogd *d, int64_t wall)
 void daemon_save_state(struct nflogd *d)
 {
 	struct state_entry *v;
-	char err[STATE_ERR_MAX];
+	struct error err;
 	size_t n = 0;
 
 	d->state_saved_ms = d->now_ms;
@@ -150,9 +150,9 @@ void daemon_save_state(struct nflogd *d)
 				     : 0;
 		e->last_end = o->last_end_ms ? daemon_wall(d, o->last_end_ms) : 0;
 	}
-	if (state_save(d->cfg.state_file, v, n, err) < 0) {
+	if (state_save(d->cfg.state_file, v, n, &err) < 0) {
 		d->stats.state_errors++;
-		log_warnx("state: %s", err);	/* kept dirty: the next tick tries again */
+		log_warnx("state: %s", err.msg);	/* kept dirty: the next tick tries again */
 	} else {
 		d->stats.state_saves++;
 		d->state_dirty = false;
@@ -194,22 +194,23 @@ static void restore_state(struct nflogd *d)
 {
 	struct state_entry *v = NULL;
 	struct set_aside bad = { .fd = -1 };
-	char err[STATE_ERR_MAX], aside[PATH_MAX];
+	struct error err;
+	char aside[PATH_MAX];
 	size_t n = 0, blocks = 0;
 	int nbad;
 
 	snprintf(bad.path, sizeof(bad.path), "%s.bad", d->cfg.state_file);
-	nbad = state_load(d->cfg.state_file, &v, &n, set_aside_line, &bad, err);
+	nbad = state_load(d->cfg.state_file, &v, &n, set_aside_line, &bad, &err);
 	if (bad.fd >= 0)
 		close(bad.fd);
 	if (nbad < 0) {
 		const char *tag = nbad == STATE_REFUSED ? "refused" : "corrupt";
 
 		if (state_move_aside(d->cfg.state_file, tag, aside, sizeof(aside)) == 0)
-			log_warnx("state: %s; moved it aside to %s, starting without blocks", err,
-				  aside);
+			log_warnx("state: %s; moved it aside to %s, starting without blocks",
+				  err.msg, aside);
 		else
-			log_warnx("state: %s; starting without blocks", err);
+			log_warnx("state: %s; starting without blocks", err.msg);
 		return;
 	}
 	if (nbad > 0) {
