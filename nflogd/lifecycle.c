@@ -386,7 +386,7 @@ static int watch(struct nflogd *d, int fd, uint32_t tag)
 
 int daemon_start(struct nflogd *d, const char *config_path, bool dry_run, int epfd)
 {
-	char err[ERROR_MAX];
+	struct error err;
 	struct policy_cfg pc;
 
 	memset(d, 0, sizeof(*d));
@@ -399,8 +399,8 @@ int daemon_start(struct nflogd *d, const char *config_path, bool dry_run, int ep
 	d->now_ms = d->started_ms = d->last_housekeeping_ms = d->state_saved_ms = monotonic_ms();
 	if (getrandom(&d->seed, sizeof(d->seed), 0) != sizeof(d->seed))
 		d->seed = d->now_ms ^ (uint64_t)getpid() << 32;
-	if (load_settings(config_path, &d->cfg, &d->wl, err, sizeof(err)) < 0) {
-		log_warnx("%s", err);
+	if (load_settings(config_path, &d->cfg, &d->wl, err.msg, sizeof(err.msg)) < 0) {
+		log_warnx("%s", err.msg);
 		return -1;
 	}
 	pc = daemon_policy_cfg(&d->cfg);
@@ -418,11 +418,10 @@ int daemon_start(struct nflogd *d, const char *config_path, bool dry_run, int ep
 	/* Bind the group and open the socket before the rule that feeds the
 	 * group exists: no event of the start-up is lost, and "table exists"
 	 * means "ready" to scripts. */
-	if (intake_open(&d->intake, d->cfg.nflog_group, err, sizeof(err)) < 0 ||
+	if (intake_open(&d->intake, d->cfg.nflog_group, &err) < 0 ||
 	    watch(d, intake_fd(&d->intake), TAG_INTAKE) < 0 ||
-	    control_open(&d->control, epfd, d->cfg.socket, d->cfg.socket_group, err,
-			 sizeof(err)) < 0) {
-		log_warnx("%s", err);
+	    control_open(&d->control, epfd, d->cfg.socket, d->cfg.socket_group, &err) < 0) {
+		log_warnx("%s", err.msg);
 		return -1;
 	}
 	if (d->cfg.set_timeouts) {
@@ -438,9 +437,9 @@ int daemon_start(struct nflogd *d, const char *config_path, bool dry_run, int ep
 		return -1;
 	}
 	/* Watch before installing: a deletion right after start is seen too. */
-	if (nft_monitor_open(&d->monitor, err, sizeof(err)) < 0 ||
+	if (nft_monitor_open(&d->monitor, &err) < 0 ||
 	    watch(d, nft_monitor_fd(&d->monitor), TAG_MONITOR) < 0) {
-		log_warnx("%s", err);
+		log_warnx("%s", err.msg);
 		return -1;
 	}
 	/* Before the table is replaced: what a crash left in it. */
@@ -647,9 +646,12 @@ int daemon_reload_whitelist(struct nflogd *d, char *err, size_t errlen)
 static int switch_group(struct nflogd *d, uint16_t group, char *err, size_t errlen)
 {
 	struct intake fresh;
+	struct error e;
 
-	if (intake_open(&fresh, group, err, errlen) < 0)
+	if (intake_open(&fresh, group, &e) < 0) {
+		snprintf(err, errlen, "%s", e.msg);
 		return -1;
+	}
 	epoll_ctl(d->epfd, EPOLL_CTL_DEL, intake_fd(&d->intake), NULL);
 	intake_close(&d->intake);
 	d->intake = fresh;

@@ -87,7 +87,7 @@ int main(int argc, char **argv)
 	const char *config_path = CONFIG_DEFAULT_PATH;
 	bool foreground = false, dry_run = false, test_only = false, running = true;
 	int verbose = 0, opt, sfd, ep;
-	char err[256];
+	struct error err;
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = (uint64_t)TAG_SIGNAL << 32 };
 	static struct nflogd d;
 
@@ -115,8 +115,8 @@ int main(int argc, char **argv)
 		fatalx("signalfd/epoll: %s", strerror(errno));
 	if (daemon_start(&d, config_path, dry_run, ep) < 0)
 		return 1;
-	if (privdrop_keep_net_admin(err, sizeof(err)) < 0)
-		log_warnx("least privilege: %s; running with the capabilities we were given", err);
+	if (privdrop_keep_net_admin(&err) < 0)
+		log_warnx("least privilege: %s; running with the capabilities we were given", err.msg);
 	if (!foreground) {
 		if (daemon(0, 0) < 0)
 			fatalx("daemon: %s", strerror(errno));
