@@ -164,7 +164,8 @@ struct quiet {
 void daemon_quiet_begin(struct nflogd *d, struct quiet *q);
 void daemon_quiet_end(struct nflogd *d, const struct quiet *q);
 /* Send a big batch with the monitor paused (sets table_unsure). */
-int daemon_send_quietly(struct nflogd *d, bool add, const struct nft_block_elem *v, size_t n);
+int daemon_send_quietly(struct nflogd *d, bool add, const struct nft_block_elem *v, size_t n,
+			struct error *err);
 /* A child (an on_block program) exited. */
 void daemon_on_child(struct nflogd *d);
 /* Say how many block and unblock lines were held back in a storm: those of

@@ -52,8 +52,9 @@ static size_t current_blocks(const struct nflogd *d, struct nft_block_elem **out
 }
 
 /* Put the table in the kernel as it should be now: rules, whitelist, blocks,
- * in one atomic step that also replaces any copy left by an earlier run. */
-static int install_table(struct nflogd *d)
+ * in one atomic step that also replaces any copy left by an earlier run. A
+ * failure is logged here and its message left in err. */
+static int install_table(struct nflogd *d, struct error *err)
 {
 	struct nft_block_elem *blocks;
 	size_t n = current_blocks(d, &blocks);
@@ -64,7 +65,7 @@ static int install_table(struct nflogd *d)
 	ruleset_of(d);
 	if (quiet)	/* as daemon_send_quietly */
 		daemon_quiet_begin(d, &q);
-	rc = nft_install(&d->nft, &d->rs, &d->wl, blocks, n);
+	rc = nft_install(&d->nft, &d->rs, &d->wl, blocks, n, err);
 	if (quiet) {
 		daemon_quiet_end(d, &q);
 		/* Not after a failure: a table the kernel refuses would be
@@ -75,7 +76,7 @@ static int install_table(struct nflogd *d)
 	free(blocks);
 	d->dels.n = d->adds.n = 0;	/* the table now holds exactly the policy's blocks */
 	if (rc < 0)
-		log_warnx("installing table inet %s failed: %s", d->cfg.table, d->nft.err);
+		log_warnx("installing table inet %s failed: %s", d->cfg.table, err->msg);
 	else if (!d->nft.timeouts)
 		log_info("blocked sets without timeouts (%s): blocks end by the daemon alone",
 			 d->cfg.set_timeouts ? nft_expiry_mode(&d->nft) : "set_timeouts = no");
@@ -432,8 +433,8 @@ int daemon_start(struct nflogd *d, const char *config_path, bool dry_run, int ep
 		else
 			log_info("%s", note);
 	}
-	if (nft_open(&d->nft, d->cfg.set_timeouts) < 0) {
-		log_warnx("%s", d->nft.err);
+	if (nft_open(&d->nft, d->cfg.set_timeouts, &err) < 0) {
+		log_warnx("%s", err.msg);
 		return -1;
 	}
 	/* Watch before installing: a deletion right after start is seen too. */
@@ -448,7 +449,7 @@ int daemon_start(struct nflogd *d, const char *config_path, bool dry_run, int ep
 	/* Spoofed sources are told from the first event on. */
 	daemon_refresh_expectations(d);
 	/* A dry run installs the table too: the NFLOG rule feeds it. */
-	if (install_table(d) < 0)
+	if (install_table(d, &err) < 0)
 		return -1;
 	log_info("nflogd %s started: group %u, threshold %u per %us, whitelist entries %zu%s",
 		 NFLOGD_VERSION, d->cfg.nflog_group, d->cfg.threshold, d->cfg.window,
@@ -459,9 +460,11 @@ int daemon_start(struct nflogd *d, const char *config_path, bool dry_run, int ep
 /* how: "" after a notification, else what made us look. */
 static void restore_table(struct nflogd *d, const char *how)
 {
+	struct error err;
+
 	d->now_ms = monotonic_ms();
 	daemon_flush(d);
-	if (install_table(d) == 0) {
+	if (install_table(d, &err) == 0) {
 		d->stats.table_restores++;
 		log_warnx("table inet %s restored (%u blocks, %zu whitelist entries)%s",
 			  d->cfg.table, d->policy->nblocked, d->wl.nnets + d->wl.nmacs, how);
@@ -516,6 +519,7 @@ static void restore_blocks(struct nflogd *d)
 	struct nft_elem_list have = { 0 };
 	struct nft_block_elem *missing;
 	size_t n[2] = { 0, 0 }, total;
+	struct error err;
 	int rc;
 
 	if (d->dry_run || d->policy->nblocked == 0)
@@ -539,7 +543,7 @@ static void restore_blocks(struct nflogd *d)
 		}
 	}
 	total = n[0] + n[1];
-	if (total && daemon_send_quietly(d, true, missing, total) == 0) {
+	if (total && daemon_send_quietly(d, true, missing, total, &err) == 0) {
 		d->stats.table_restores++;
 		d->stats.elements_restored += total;
 		for (int v4 = 1; v4 >= 0; v4--)
@@ -549,7 +553,7 @@ static void restore_blocks(struct nflogd *d)
 	} else if (total) {
 		d->stats.kernel_errors++;
 		log_warnx("table inet %s: restoring %zu blocks failed: %s", d->cfg.table, total,
-			  d->nft.err);
+			  err.msg);
 	}
 	nft_elem_list_free(&have);
 	free(missing);
@@ -639,7 +643,11 @@ int daemon_reload_whitelist(struct nflogd *d, char *err, size_t errlen)
 	d->wl = wl;
 	d->now_ms = monotonic_ms();
 	unblock_whitelisted(d);
-	return install_table(d) < 0 ? (snprintf(err, errlen, "%s", d->nft.err), -1) : 0;
+	if (install_table(d, &e) < 0) {
+		snprintf(err, errlen, "%s", e.msg);
+		return -1;
+	}
+	return 0;
 }
 
 /* A new NFLOG group: bind it first, and only then let the old one go. */
@@ -664,6 +672,7 @@ int daemon_reload(struct nflogd *d, char *err, size_t errlen)
 	struct whitelist wl;
 	struct policy_cfg pc;
 	char old_table[CONFIG_TABLE_MAX];
+	struct error e;
 
 	if (load_settings(d->config_path, &cfg, &wl, err, errlen) < 0)
 		return -1;
@@ -701,10 +710,10 @@ int daemon_reload(struct nflogd *d, char *err, size_t errlen)
 	pc = daemon_policy_cfg(&d->cfg);
 	policy_set_cfg(d->policy, &pc);
 	unblock_whitelisted(d);
-	if (strcmp(old_table, d->cfg.table) != 0 && nft_table_delete(&d->nft, old_table) < 0)
-		log_warnx("reload: deleting old table inet %s: %s", old_table, d->nft.err);
-	if (install_table(d) < 0) {
-		snprintf(err, errlen, "%s", d->nft.err);
+	if (strcmp(old_table, d->cfg.table) != 0 && nft_table_delete(&d->nft, old_table, &e) < 0)
+		log_warnx("reload: deleting old table inet %s: %s", old_table, e.msg);
+	if (install_table(d, &e) < 0) {
+		snprintf(err, errlen, "%s", e.msg);
 		return -1;
 	}
 	log_info("reloaded %s: whitelist entries %zu", d->config_path, d->wl.nnets + d->wl.nmacs);
@@ -713,12 +722,14 @@ int daemon_reload(struct nflogd *d, char *err, size_t errlen)
 
 void daemon_stop(struct nflogd *d)
 {
+	struct error err;
+
 	d->now_ms = monotonic_ms();
 	daemon_flush(d);
 	daemon_save_state(d);
 	/* Blocks live on in the state file and return at the next start. */
-	if (nft_table_delete(&d->nft, d->cfg.table) < 0)
-		log_warnx("deleting table inet %s: %s", d->cfg.table, d->nft.err);
+	if (nft_table_delete(&d->nft, d->cfg.table, &err) < 0)
+		log_warnx("deleting table inet %s: %s", d->cfg.table, err.msg);
 	daemon_report_held_lines(d, true);
 	log_info("stopped: %llu events, %llu lost, %llu blocks",
 		 (unsigned long long)d->intake.stats.events,
