@@ -381,7 +381,7 @@ static void cmd_whitelist(struct nflogd *d, char **w, int n, struct reply *r)
 		return;
 	}
 	log_info("whitelist %s %s (by hand)", w[1], w[2]);
-	if (daemon_reload_whitelist(d, err.msg, sizeof(err.msg)) < 0) {
+	if (daemon_reload_whitelist(d, &err) < 0) {
 		reply_error(r, "the file changed but applying it failed: %s", err.msg);
 		return;
 	}
@@ -394,13 +394,13 @@ static void cmd_whitelist(struct nflogd *d, char **w, int n, struct reply *r)
 
 static void cmd_reload(struct nflogd *d, char **w, int n, struct reply *r)
 {
-	char err[ERROR_MAX];
+	struct error err;
 
 	(void)w;
 	(void)n;
-	if (daemon_reload(d, err, sizeof(err)) < 0) {
-		log_warnx("reload refused, keeping the settings in force: %s", err);
-		reply_error(r, "reload refused, old settings kept: %s", err);
+	if (daemon_reload(d, &err) < 0) {
+		log_warnx("reload refused, keeping the settings in force: %s", err.msg);
+		reply_error(r, "reload refused, old settings kept: %s", err.msg);
 		return;
 	}
 	daemon_flush(d);

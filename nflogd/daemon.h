@@ -144,9 +144,9 @@ void daemon_on_timer(struct nflogd *d);
 int daemon_next_timeout(const struct nflogd *d);
 /* SIGHUP: re-read config and whitelist; a bad file keeps the old settings
  * (-1, the reason in err). */
-int daemon_reload(struct nflogd *d, char *err, size_t errlen);
+int daemon_reload(struct nflogd *d, struct error *err);
 /* Re-read only the whitelist (after an edit) and apply it. */
-int daemon_reload_whitelist(struct nflogd *d, char *err, size_t errlen);
+int daemon_reload_whitelist(struct nflogd *d, struct error *err);
 /* nf_tables notifications arrived: put our table back if someone removed it. */
 void daemon_on_monitor(struct nflogd *d);
 /* After a paused monitor: put the table back if it is gone. */

@@ -84,15 +84,11 @@ static int install_table(struct nflogd *d, struct error *err)
 }
 
 static int load_settings(const char *config_path, struct config *cfg, struct whitelist *wl,
-			 char *err, size_t errlen)
+			 struct error *err)
 {
-	struct error e;
-
 	config_defaults(cfg);
-	if (config_load(cfg, config_path, &e) < 0 || whitelist_load(wl, cfg->whitelist, &e) < 0) {
-		snprintf(err, errlen, "%s", e.msg);
+	if (config_load(cfg, config_path, err) < 0 || whitelist_load(wl, cfg->whitelist, err) < 0)
 		return -1;
-	}
 	return 0;
 }
 
@@ -400,7 +396,7 @@ int daemon_start(struct nflogd *d, const char *config_path, bool dry_run, int ep
 	d->now_ms = d->started_ms = d->last_housekeeping_ms = d->state_saved_ms = monotonic_ms();
 	if (getrandom(&d->seed, sizeof(d->seed), 0) != sizeof(d->seed))
 		d->seed = d->now_ms ^ (uint64_t)getpid() << 32;
-	if (load_settings(config_path, &d->cfg, &d->wl, err.msg, sizeof(err.msg)) < 0) {
+	if (load_settings(config_path, &d->cfg, &d->wl, &err) < 0) {
 		log_warnx("%s", err.msg);
 		return -1;
 	}
@@ -630,55 +626,45 @@ static void unblock_whitelisted(struct nflogd *d)
 	}
 }
 
-int daemon_reload_whitelist(struct nflogd *d, char *err, size_t errlen)
+int daemon_reload_whitelist(struct nflogd *d, struct error *err)
 {
 	struct whitelist wl;
-	struct error e;
 
-	if (whitelist_load(&wl, d->cfg.whitelist, &e) < 0) {
-		snprintf(err, errlen, "%s", e.msg);
+	if (whitelist_load(&wl, d->cfg.whitelist, err) < 0)
 		return -1;
-	}
 	whitelist_free(&d->wl);
 	d->wl = wl;
 	d->now_ms = monotonic_ms();
 	unblock_whitelisted(d);
-	if (install_table(d, &e) < 0) {
-		snprintf(err, errlen, "%s", e.msg);
-		return -1;
-	}
-	return 0;
+	return install_table(d, err);
 }
 
 /* A new NFLOG group: bind it first, and only then let the old one go. */
-static int switch_group(struct nflogd *d, uint16_t group, char *err, size_t errlen)
+static int switch_group(struct nflogd *d, uint16_t group, struct error *err)
 {
 	struct intake fresh;
-	struct error e;
 
-	if (intake_open(&fresh, group, &e) < 0) {
-		snprintf(err, errlen, "%s", e.msg);
+	if (intake_open(&fresh, group, err) < 0)
 		return -1;
-	}
 	epoll_ctl(d->epfd, EPOLL_CTL_DEL, intake_fd(&d->intake), NULL);
 	intake_close(&d->intake);
 	d->intake = fresh;
 	return watch(d, intake_fd(&d->intake), TAG_INTAKE);
 }
 
-int daemon_reload(struct nflogd *d, char *err, size_t errlen)
+int daemon_reload(struct nflogd *d, struct error *err)
 {
 	struct config cfg;
 	struct whitelist wl;
 	struct policy_cfg pc;
 	char old_table[CONFIG_TABLE_MAX];
-	struct error e;
+	struct error e;	/* the old table's: not a reason to refuse the reload */
 
-	if (load_settings(d->config_path, &cfg, &wl, err, errlen) < 0)
+	if (load_settings(d->config_path, &cfg, &wl, err) < 0)
 		return -1;
 	d->now_ms = monotonic_ms();
 	if (cfg.nflog_group != d->cfg.nflog_group &&
-	    switch_group(d, cfg.nflog_group, err, errlen) < 0) {
+	    switch_group(d, cfg.nflog_group, err) < 0) {
 		whitelist_free(&wl);
 		return -1;
 	}
@@ -712,10 +698,8 @@ int daemon_reload(struct nflogd *d, char *err, size_t errlen)
 	unblock_whitelisted(d);
 	if (strcmp(old_table, d->cfg.table) != 0 && nft_table_delete(&d->nft, old_table, &e) < 0)
 		log_warnx("reload: deleting old table inet %s: %s", old_table, e.msg);
-	if (install_table(d, &e) < 0) {
-		snprintf(err, errlen, "%s", e.msg);
+	if (install_table(d, err) < 0)
 		return -1;
-	}
 	log_info("reloaded %s: whitelist entries %zu", d->config_path, d->wl.nnets + d->wl.nmacs);
 	return 0;
 }

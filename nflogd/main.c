@@ -61,14 +61,14 @@ static int signals_fd(void)
 static bool on_signal(struct nflogd *d, int sfd)
 {
 	struct signalfd_siginfo si;
-	char err[ERROR_MAX];
+	struct error err;
 
 	while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 		switch (si.ssi_signo) {
 		case SIGHUP:
 			notify_systemd("RELOADING=1");
-			if (daemon_reload(d, err, sizeof(err)) < 0)
-				log_warnx("reload refused, keeping the settings in force: %s", err);
+			if (daemon_reload(d, &err) < 0)
+				log_warnx("reload refused, keeping the settings in force: %s", err.msg);
 			daemon_flush(d);
 			notify_systemd("READY=1");
 			break;
