@@ -4,7 +4,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -112,14 +111,14 @@ int main(int argc, char **argv)
 	sfd = signals_fd();
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	if (sfd < 0 || ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev) < 0)
-		fatalx("signalfd/epoll: %s", strerror(errno));
+		fatal("signalfd/epoll");
 	if (daemon_start(&d, config_path, dry_run, ep) < 0)
 		return 1;
 	if (privdrop_keep_net_admin(&err) < 0)
 		log_warnx("least privilege: %s; running with the capabilities we were given", err.msg);
 	if (!foreground) {
 		if (daemon(0, 0) < 0)
-			fatalx("daemon: %s", strerror(errno));
+			fatal("daemon");
 		log_init("nflogd", false, verbose);
 	}
 	/* The table exists now: under systemd, "started" means "blocking". */
@@ -130,7 +129,7 @@ int main(int argc, char **argv)
 		int n = epoll_wait(ep, evs, 16, daemon_next_timeout(&d));
 
 		if (n < 0 && errno != EINTR)
-			fatalx("epoll_wait: %s", strerror(errno));
+			fatal("epoll_wait");
 		for (int i = 0; i < n; i++) {
 			uint32_t tag = (uint32_t)(evs[i].data.u64 >> 32);
 			uint32_t slot = (uint32_t)evs[i].data.u64;
