@@ -374,11 +374,13 @@ static void adopt_kernel_blocks(struct nflogd *d)
 
 /* --- start, reload, stop --- */
 
-static int watch(struct nflogd *d, int fd, uint32_t tag)
+static int watch(struct nflogd *d, int fd, uint32_t tag, struct error *err)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = (uint64_t)tag << 32 };
 
-	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev);
+	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+		return error_errno(err, "epoll");
+	return 0;
 }
 
 int daemon_start(struct nflogd *d, const char *config_path, bool dry_run, int epfd)
@@ -416,7 +418,7 @@ int daemon_start(struct nflogd *d, const char *config_path, bool dry_run, int ep
 	 * group exists: no event of the start-up is lost, and "table exists"
 	 * means "ready" to scripts. */
 	if (intake_open(&d->intake, d->cfg.nflog_group, &err) < 0 ||
-	    watch(d, intake_fd(&d->intake), TAG_INTAKE) < 0 ||
+	    watch(d, intake_fd(&d->intake), TAG_INTAKE, &err) < 0 ||
 	    control_open(&d->control, epfd, d->cfg.socket, d->cfg.socket_group, &err) < 0) {
 		log_warnx("%s", err.msg);
 		return -1;
@@ -435,7 +437,7 @@ int daemon_start(struct nflogd *d, const char *config_path, bool dry_run, int ep
 	}
 	/* Watch before installing: a deletion right after start is seen too. */
 	if (nft_monitor_open(&d->monitor, &err) < 0 ||
-	    watch(d, nft_monitor_fd(&d->monitor), TAG_MONITOR) < 0) {
+	    watch(d, nft_monitor_fd(&d->monitor), TAG_MONITOR, &err) < 0) {
 		log_warnx("%s", err.msg);
 		return -1;
 	}
@@ -649,7 +651,7 @@ static int switch_group(struct nflogd *d, uint16_t group, struct error *err)
 	epoll_ctl(d->epfd, EPOLL_CTL_DEL, intake_fd(&d->intake), NULL);
 	intake_close(&d->intake);
 	d->intake = fresh;
-	return watch(d, intake_fd(&d->intake), TAG_INTAKE);
+	return watch(d, intake_fd(&d->intake), TAG_INTAKE, err);
 }
 
 int daemon_reload(struct nflogd *d, struct error *err)
