@@ -347,14 +347,14 @@ static void cmd_unblock(struct nflogd *d, char **w, int n, struct reply *r)
 
 static void cmd_whitelist(struct nflogd *d, char **w, int n, struct reply *r)
 {
-	char err[512];
+	struct error err;
 	struct whitelist_line *lines;
 	size_t nlines;
 	uint32_t before = d->policy->nblocked;
 
 	if (n >= 2 && strcmp(w[1], "list") == 0 && n == 2) {
-		if (whitelist_file_list(d->cfg.whitelist, &lines, &nlines, err, sizeof(err)) < 0) {
-			reply_error(r, "%s", err);
+		if (whitelist_file_list(d->cfg.whitelist, &lines, &nlines, &err) < 0) {
+			reply_error(r, "%s", err.msg);
 			return;
 		}
 		reply_ok(r);
@@ -367,14 +367,13 @@ static void cmd_whitelist(struct nflogd *d, char **w, int n, struct reply *r)
 		return;
 	}
 	if (n >= 3 && strcmp(w[1], "add") == 0) {
-		if (whitelist_file_add(d->cfg.whitelist, w[2], n == 4 ? w[3] : NULL, err,
-				       sizeof(err)) < 0) {
-			reply_error(r, "%s", err);
+		if (whitelist_file_add(d->cfg.whitelist, w[2], n == 4 ? w[3] : NULL, &err) < 0) {
+			reply_error(r, "%s", err.msg);
 			return;
 		}
 	} else if (n == 3 && strcmp(w[1], "del") == 0) {
-		if (whitelist_file_del(d->cfg.whitelist, w[2], err, sizeof(err)) < 0) {
-			reply_error(r, "%s", err);
+		if (whitelist_file_del(d->cfg.whitelist, w[2], &err) < 0) {
+			reply_error(r, "%s", err.msg);
 			return;
 		}
 	} else {
@@ -382,8 +381,8 @@ static void cmd_whitelist(struct nflogd *d, char **w, int n, struct reply *r)
 		return;
 	}
 	log_info("whitelist %s %s (by hand)", w[1], w[2]);
-	if (daemon_reload_whitelist(d, err, sizeof(err)) < 0) {
-		reply_error(r, "the file changed but applying it failed: %s", err);
+	if (daemon_reload_whitelist(d, &err) < 0) {
+		reply_error(r, "the file changed but applying it failed: %s", err.msg);
 		return;
 	}
 	daemon_flush(d);
@@ -395,13 +394,13 @@ static void cmd_whitelist(struct nflogd *d, char **w, int n, struct reply *r)
 
 static void cmd_reload(struct nflogd *d, char **w, int n, struct reply *r)
 {
-	char err[CONFIG_ERR_MAX];
+	struct error err;
 
 	(void)w;
 	(void)n;
-	if (daemon_reload(d, err, sizeof(err)) < 0) {
-		log_warnx("reload refused, keeping the settings in force: %s", err);
-		reply_error(r, "reload refused, old settings kept: %s", err);
+	if (daemon_reload(d, &err) < 0) {
+		log_warnx("reload refused, keeping the settings in force: %s", err.msg);
+		reply_error(r, "reload refused, old settings kept: %s", err.msg);
 		return;
 	}
 	daemon_flush(d);

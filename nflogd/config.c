@@ -262,20 +262,19 @@ static const struct {
 	{ "set_timeouts", set_set_timeouts },
 };
 
-static int fail(char *err, const char *name, unsigned line, const char *fmt, ...)
+static int fail(struct error *err, const char *name, unsigned line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-static int fail(char *err, const char *name, unsigned line, const char *fmt, ...)
+/* "NAME:LINE: message"; a huge name leaves room for little else. */
+static int fail(struct error *err, const char *name, unsigned line, const char *fmt, ...)
 {
+	char msg[ERROR_MAX];
 	va_list ap;
-	int n = snprintf(err, CONFIG_ERR_MAX, "%s:%u: ", name, line);
 
-	if (n < 0 || n >= CONFIG_ERR_MAX)	/* a huge name: the prefix is all there is room for */
-		return -1;
 	va_start(ap, fmt);
-	vsnprintf(err + n, CONFIG_ERR_MAX - (size_t)n, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return -1;
+	return error_set(err, "%s:%u: %s", name, line, msg);
 }
 
 /* Strip matching quotes, and a trailing " # comment" after the value. */
@@ -302,7 +301,7 @@ static const char *unquote(char *v)
 	return v;
 }
 
-int config_parse(struct config *out, FILE *f, const char *name, char err[CONFIG_ERR_MAX])
+int config_parse(struct config *out, FILE *f, const char *name, struct error *err)
 {
 	struct config cfg = *out;
 	char buf[1024];
@@ -351,7 +350,7 @@ int config_parse(struct config *out, FILE *f, const char *name, char err[CONFIG_
 	return 0;
 }
 
-int config_load(struct config *cfg, const char *path, char err[CONFIG_ERR_MAX])
+int config_load(struct config *cfg, const char *path, struct error *err)
 {
 	FILE *f = fopen(path, "r");
 	struct config tmp = *cfg;
@@ -360,8 +359,7 @@ int config_load(struct config *cfg, const char *path, char err[CONFIG_ERR_MAX])
 	if (f == NULL) {
 		if (errno == ENOENT)
 			return 0;
-		snprintf(err, CONFIG_ERR_MAX, "%s: %s", path, strerror(errno));
-		return -1;
+		return error_errno(err, "%s", path);
 	}
 	rc = config_parse(&tmp, f, path, err);
 	fclose(f);

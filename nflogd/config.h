@@ -7,11 +7,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "error.h"
+
 #define CONFIG_DEFAULT_PATH "/etc/nflogd/nflogd.conf"
 #define CONFIG_MAX_PORTS 16
 #define CONFIG_PATH_MAX 256
 #define CONFIG_TABLE_MAX 32
-#define CONFIG_ERR_MAX 512
 /* Distinct destinations are a lower bound read from a 64-bit bitmap (see
  * tracker.h); past 32 that bound falls too far below the truth. */
 #define CONFIG_MAX_MIN_DESTINATIONS 32
@@ -49,11 +50,11 @@ void config_defaults(struct config *cfg);
 
 /* Parse a stream named `name` (for messages) over the defaults.
  * 0 on success; -1 with "name:LINE: message" in err, cfg untouched. */
-int config_parse(struct config *cfg, FILE *f, const char *name, char err[CONFIG_ERR_MAX]);
+int config_parse(struct config *cfg, FILE *f, const char *name, struct error *err);
 
 /* Load a file; a missing file means all defaults. Same contract as above;
  * also checks that socket_group names a group of this system. */
-int config_load(struct config *cfg, const char *path, char err[CONFIG_ERR_MAX]);
+int config_load(struct config *cfg, const char *path, struct error *err);
 
 bool config_port_counted(const struct config *cfg, uint16_t port);
 /* "25,465,587" */

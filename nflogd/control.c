@@ -23,7 +23,7 @@ static uint64_t tag(uint32_t kind, uint32_t value)
 
 /* A socket file left by a daemon that died: remove it, but never one that
  * a live daemon still answers on. */
-static int clear_stale(const char *path, char *err, size_t errlen)
+static int clear_stale(const char *path, struct error *err)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	int fd, rc;
@@ -37,15 +37,14 @@ static int clear_stale(const char *path, char *err, size_t errlen)
 	rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
 	close(fd);
 	if (rc == 0) {
-		snprintf(err, errlen, "control: %s: another nflogd answers there", path);
-		return -1;
+		return error_set(err, "control: %s: another nflogd answers there", path);
 	}
 	unlink(path);
 	return 0;
 }
 
 int control_open(struct control *c, int epfd, const char *path, const char *group,
-		 char *err, size_t errlen)
+		 struct error *err)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct epoll_event ev = { .events = EPOLLIN };
@@ -62,34 +61,33 @@ int control_open(struct control *c, int epfd, const char *path, const char *grou
 		struct group *g = getgrnam(group);
 
 		if (g == NULL) {
-			snprintf(err, errlen, "control: socket_group '%s': no such group", group);
-			return -1;
+			return error_set(err, "control: socket_group '%s': no such group", group);
 		}
 		c->has_group = true;
 		c->group = g->gr_gid;
 	}
 	snprintf(dir, sizeof(dir), "%s", path);
 	mkdir(dirname(dir), 0755);	/* /run/nflogd on a fresh boot; EEXIST is fine */
-	if (clear_stale(path, err, errlen) < 0)
+	if (clear_stale(path, err) < 0)
 		return -1;
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
 	old = umask(0117);	/* srw-rw----: the kernel checks the mode on connect */
 	if (c->fd < 0 || bind(c->fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		error_errno(err, "control: %s", path);
 		umask(old);
-		snprintf(err, errlen, "control: %s: %s", path, strerror(errno));
 		control_close(c);
 		return -1;
 	}
 	umask(old);
 	if ((c->has_group && chown(path, 0, c->group) < 0) || listen(c->fd, 64) < 0) {
-		snprintf(err, errlen, "control: %s: %s", path, strerror(errno));
+		error_errno(err, "control: %s", path);
 		control_close(c);
 		return -1;
 	}
 	ev.data.u64 = tag(CONTROL_TAG_LISTEN, 0);
 	if (epoll_ctl(epfd, EPOLL_CTL_ADD, c->fd, &ev) < 0) {
-		snprintf(err, errlen, "control: epoll: %s", strerror(errno));
+		error_errno(err, "control: epoll");
 		control_close(c);
 		return -1;
 	}

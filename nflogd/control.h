@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "error.h"
 #include "protocol.h"
 
 #define CONTROL_MAX_CLIENTS 256
@@ -48,7 +49,7 @@ struct control {
 /* Create the socket at path (mode 0660, group `group` if not empty) and
  * register it with epfd. 0, or -1 with a message. */
 int control_open(struct control *c, int epfd, const char *path, const char *group,
-		 char *err, size_t errlen);
+		 struct error *err);
 void control_close(struct control *c);
 void control_accept(struct control *c, uint64_t now_ms);
 /* A client's socket is ready: read its request and answer it, or send the

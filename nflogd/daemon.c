@@ -113,15 +113,16 @@ void daemon_quiet_end(struct nflogd *d, const struct quiet *q)
 	d->table_unsure = true;
 }
 
-int daemon_send_quietly(struct nflogd *d, bool add, const struct nft_block_elem *v, size_t n)
+int daemon_send_quietly(struct nflogd *d, bool add, const struct nft_block_elem *v, size_t n,
+			struct error *err)
 {
 	struct quiet q;
 	int rc;
 
 	if (n < DAEMON_QUIET_BATCH)
-		return nft_blocks(&d->nft, d->cfg.table, add, v, n);
+		return nft_blocks(&d->nft, d->cfg.table, add, v, n, err);
 	daemon_quiet_begin(d, &q);
-	rc = nft_blocks(&d->nft, d->cfg.table, add, v, n);
+	rc = nft_blocks(&d->nft, d->cfg.table, add, v, n, err);
 	daemon_quiet_end(d, &q);
 	return rc;
 }
@@ -144,25 +145,26 @@ void daemon_monitor_rejoin(struct nflogd *d)
 
 void daemon_flush(struct nflogd *d)
 {
+	struct error err;
 	int rc;
 
 	/* Deletions first (see queue()): unblocked and blocked again in one
 	 * wake-up ends blocked. */
 	if (d->dels.n) {
-		rc = daemon_send_quietly(d, false, d->dels.v, d->dels.n);
+		rc = daemon_send_quietly(d, false, d->dels.v, d->dels.n, &err);
 		if (rc < 0) {
 			d->stats.kernel_errors++;
 			log_warnx("removing %zu blocks from the kernel failed: %s", d->dels.n,
-				  d->nft.err);
+				  err.msg);
 		}
 		d->dels.n = 0;
 	}
 	if (d->adds.n) {
-		rc = daemon_send_quietly(d, true, d->adds.v, d->adds.n);
+		rc = daemon_send_quietly(d, true, d->adds.v, d->adds.n, &err);
 		if (rc < 0) {
 			d->stats.kernel_errors++;
 			log_warnx("adding %zu blocks to the kernel failed: %s", d->adds.n,
-				  d->nft.err);
+				  err.msg);
 		} else {
 			record_latency(d);
 		}

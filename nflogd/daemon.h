@@ -144,9 +144,9 @@ void daemon_on_timer(struct nflogd *d);
 int daemon_next_timeout(const struct nflogd *d);
 /* SIGHUP: re-read config and whitelist; a bad file keeps the old settings
  * (-1, the reason in err). */
-int daemon_reload(struct nflogd *d, char *err, size_t errlen);
+int daemon_reload(struct nflogd *d, struct error *err);
 /* Re-read only the whitelist (after an edit) and apply it. */
-int daemon_reload_whitelist(struct nflogd *d, char *err, size_t errlen);
+int daemon_reload_whitelist(struct nflogd *d, struct error *err);
 /* nf_tables notifications arrived: put our table back if someone removed it. */
 void daemon_on_monitor(struct nflogd *d);
 /* After a paused monitor: put the table back if it is gone. */
@@ -164,7 +164,8 @@ struct quiet {
 void daemon_quiet_begin(struct nflogd *d, struct quiet *q);
 void daemon_quiet_end(struct nflogd *d, const struct quiet *q);
 /* Send a big batch with the monitor paused (sets table_unsure). */
-int daemon_send_quietly(struct nflogd *d, bool add, const struct nft_block_elem *v, size_t n);
+int daemon_send_quietly(struct nflogd *d, bool add, const struct nft_block_elem *v, size_t n,
+			struct error *err);
 /* A child (an on_block program) exited. */
 void daemon_on_child(struct nflogd *d);
 /* Say how many block and unblock lines were held back in a storm: those of

@@ -16,15 +16,16 @@
  * business of the program's. The open ones are listed in /proc/self/fd,
  * which works with every libc and with the compat spawn as well
  * (posix_spawn_file_actions_addclosefrom_np needs glibc 2.34). The daemon
- * itself never execs anything else. */
+ * itself never execs anything else. 0, or -1 (errno of the last one that
+ * could not be marked). */
 static int cloexec_inherited(void)
 {
 	DIR *dir = opendir("/proc/self/fd");
 	struct dirent *e;
-	int self, rc = 0;
+	int self, failed = 0;
 
 	if (dir == NULL)
-		return errno;
+		return -1;
 	self = dirfd(dir);
 	while ((e = readdir(dir)) != NULL) {
 		char *end;
@@ -36,10 +37,13 @@ static int cloexec_inherited(void)
 		flags = fcntl((int)fd, F_GETFD);
 		if (flags >= 0 && !(flags & FD_CLOEXEC) &&
 		    fcntl((int)fd, F_SETFD, flags | FD_CLOEXEC) < 0)
-			rc = errno;
+			failed = errno;
 	}
 	closedir(dir);
-	return rc;
+	if (failed == 0)
+		return 0;
+	errno = failed;
+	return -1;
 }
 
 pid_t hook_spawn(const char *program, char *const env[])
@@ -52,11 +56,8 @@ pid_t hook_spawn(const char *program, char *const env[])
 	pid_t pid;
 	int rc;
 
-	rc = cloexec_inherited();
-	if (rc != 0) {
-		errno = rc;
+	if (cloexec_inherited() < 0)
 		return -1;
-	}
 	/* The daemon blocks its signals for signalfd; the child must not
 	 * inherit that mask, nor our process group's terminal signals. */
 	sigemptyset(&none);

@@ -344,7 +344,7 @@ static void enable_timestamps(int fd)
 	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMP, &on, sizeof(on));
 }
 
-int intake_open(struct intake *n, uint16_t group, char *err, size_t errlen)
+int intake_open(struct intake *n, uint16_t group, struct error *err)
 {
 	uint32_t qthreshold = INTAKE_QTHRESH_QUIET;
 
@@ -354,20 +354,22 @@ int intake_open(struct intake *n, uint16_t group, char *err, size_t errlen)
 	n->buf = malloc(INTAKE_RECV_BUF);
 	n->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (n->buf == NULL || n->nl == NULL || mnl_socket_bind(n->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		snprintf(err, errlen, "intake: netlink socket: %s", strerror(errno));
+		error_errno(err, "intake: netlink socket");
 		goto fail;
 	}
 	set_rcvbuf(mnl_socket_get_fd(n->nl), INTAKE_RCVBUF);
 	enable_timestamps(mnl_socket_get_fd(n->nl));
 	/* Config replies come at once; read them blocking. */
 	if (send_config(n, AF_UNSPEC, group, put_bind, NULL) < 0) {
-		snprintf(err, errlen, "intake: bind group %u: %s%s", group, strerror(errno),
-			 errno == EBUSY || errno == EPERM
+		struct error e;
+
+		error_errno(&e, "intake: bind group %u", group);
+		error_set(err, "%s%s", e.msg, errno == EBUSY || errno == EPERM
 				 ? " (another program, ulogd?, holds this group)" : "");
 		goto fail;
 	}
 	if (send_config(n, AF_UNSPEC, group, put_settings, &qthreshold) < 0) {
-		snprintf(err, errlen, "intake: configure group %u: %s", group, strerror(errno));
+		error_errno(err, "intake: configure group %u", group);
 		goto fail;
 	}
 	return 0;

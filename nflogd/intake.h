@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "error.h"
+
 #define INTAKE_COPY_RANGE 256		/* PACKET_COPY_LEN (packet.h) */
 /* Kernel batching adapts to the load. Quiet (the usual case, and a lone
  * bot): every event is sent at once, so a block is never held back by the
@@ -115,7 +117,7 @@ uint64_t intake_rate_period_ms(uint32_t qthreshold);
 
 /* Bind the group with headers-only copy, sequence numbers, a short flush
  * timeout, quiet batching. 0, or -1 with a message in err. */
-int intake_open(struct intake *n, uint16_t group, char *err, size_t errlen);
+int intake_open(struct intake *n, uint16_t group, struct error *err);
 /* Datagrams the kernel dropped at our socket (SO_MEMINFO): a loss at the
  * very end of a flood shows here before a sequence gap can show it. */
 uint32_t intake_socket_drops(const struct intake *n);

@@ -52,8 +52,9 @@ static size_t current_blocks(const struct nflogd *d, struct nft_block_elem **out
 }
 
 /* Put the table in the kernel as it should be now: rules, whitelist, blocks,
- * in one atomic step that also replaces any copy left by an earlier run. */
-static int install_table(struct nflogd *d)
+ * in one atomic step that also replaces any copy left by an earlier run. A
+ * failure is logged here and its message left in err. */
+static int install_table(struct nflogd *d, struct error *err)
 {
 	struct nft_block_elem *blocks;
 	size_t n = current_blocks(d, &blocks);
@@ -64,7 +65,7 @@ static int install_table(struct nflogd *d)
 	ruleset_of(d);
 	if (quiet)	/* as daemon_send_quietly */
 		daemon_quiet_begin(d, &q);
-	rc = nft_install(&d->nft, &d->rs, &d->wl, blocks, n);
+	rc = nft_install(&d->nft, &d->rs, &d->wl, blocks, n, err);
 	if (quiet) {
 		daemon_quiet_end(d, &q);
 		/* Not after a failure: a table the kernel refuses would be
@@ -75,7 +76,7 @@ static int install_table(struct nflogd *d)
 	free(blocks);
 	d->dels.n = d->adds.n = 0;	/* the table now holds exactly the policy's blocks */
 	if (rc < 0)
-		log_warnx("installing table inet %s failed: %s", d->cfg.table, d->nft.err);
+		log_warnx("installing table inet %s failed: %s", d->cfg.table, err->msg);
 	else if (!d->nft.timeouts)
 		log_info("blocked sets without timeouts (%s): blocks end by the daemon alone",
 			 d->cfg.set_timeouts ? nft_expiry_mode(&d->nft) : "set_timeouts = no");
@@ -83,15 +84,11 @@ static int install_table(struct nflogd *d)
 }
 
 static int load_settings(const char *config_path, struct config *cfg, struct whitelist *wl,
-			 char *err, size_t errlen)
+			 struct error *err)
 {
-	char msg[CONFIG_ERR_MAX];
-
 	config_defaults(cfg);
-	if (config_load(cfg, config_path, msg) < 0 || whitelist_load(wl, cfg->whitelist, msg) < 0) {
-		snprintf(err, errlen, "%s", msg);
+	if (config_load(cfg, config_path, err) < 0 || whitelist_load(wl, cfg->whitelist, err) < 0)
 		return -1;
-	}
 	return 0;
 }
 
@@ -117,7 +114,7 @@ static uint64_t mono_of(const struct nflogd *d, int64_t wall)
 void daemon_save_state(struct nflogd *d)
 {
 	struct state_entry *v;
-	char err[STATE_ERR_MAX];
+	struct error err;
 	size_t n = 0;
 
 	d->state_saved_ms = d->now_ms;
@@ -150,9 +147,9 @@ void daemon_save_state(struct nflogd *d)
 				     : 0;
 		e->last_end = o->last_end_ms ? daemon_wall(d, o->last_end_ms) : 0;
 	}
-	if (state_save(d->cfg.state_file, v, n, err) < 0) {
+	if (state_save(d->cfg.state_file, v, n, &err) < 0) {
 		d->stats.state_errors++;
-		log_warnx("state: %s", err);	/* kept dirty: the next tick tries again */
+		log_warnx("state: %s", err.msg);	/* kept dirty: the next tick tries again */
 	} else {
 		d->stats.state_saves++;
 		d->state_dirty = false;
@@ -194,22 +191,23 @@ static void restore_state(struct nflogd *d)
 {
 	struct state_entry *v = NULL;
 	struct set_aside bad = { .fd = -1 };
-	char err[STATE_ERR_MAX], aside[PATH_MAX];
+	struct error err;
+	char aside[PATH_MAX];
 	size_t n = 0, blocks = 0;
 	int nbad;
 
 	snprintf(bad.path, sizeof(bad.path), "%s.bad", d->cfg.state_file);
-	nbad = state_load(d->cfg.state_file, &v, &n, set_aside_line, &bad, err);
+	nbad = state_load(d->cfg.state_file, &v, &n, set_aside_line, &bad, &err);
 	if (bad.fd >= 0)
 		close(bad.fd);
 	if (nbad < 0) {
 		const char *tag = nbad == STATE_REFUSED ? "refused" : "corrupt";
 
 		if (state_move_aside(d->cfg.state_file, tag, aside, sizeof(aside)) == 0)
-			log_warnx("state: %s; moved it aside to %s, starting without blocks", err,
-				  aside);
+			log_warnx("state: %s; moved it aside to %s, starting without blocks",
+				  err.msg, aside);
 		else
-			log_warnx("state: %s; starting without blocks", err);
+			log_warnx("state: %s; starting without blocks", err.msg);
 		return;
 	}
 	if (nbad > 0) {
@@ -376,16 +374,18 @@ static void adopt_kernel_blocks(struct nflogd *d)
 
 /* --- start, reload, stop --- */
 
-static int watch(struct nflogd *d, int fd, uint32_t tag)
+static int watch(struct nflogd *d, int fd, uint32_t tag, struct error *err)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = (uint64_t)tag << 32 };
 
-	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev);
+	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+		return error_errno(err, "epoll");
+	return 0;
 }
 
 int daemon_start(struct nflogd *d, const char *config_path, bool dry_run, int epfd)
 {
-	char err[CONFIG_ERR_MAX];
+	struct error err;
 	struct policy_cfg pc;
 
 	memset(d, 0, sizeof(*d));
@@ -398,8 +398,8 @@ int daemon_start(struct nflogd *d, const char *config_path, bool dry_run, int ep
 	d->now_ms = d->started_ms = d->last_housekeeping_ms = d->state_saved_ms = monotonic_ms();
 	if (getrandom(&d->seed, sizeof(d->seed), 0) != sizeof(d->seed))
 		d->seed = d->now_ms ^ (uint64_t)getpid() << 32;
-	if (load_settings(config_path, &d->cfg, &d->wl, err, sizeof(err)) < 0) {
-		log_warnx("%s", err);
+	if (load_settings(config_path, &d->cfg, &d->wl, &err) < 0) {
+		log_warnx("%s", err.msg);
 		return -1;
 	}
 	pc = daemon_policy_cfg(&d->cfg);
@@ -417,11 +417,10 @@ int daemon_start(struct nflogd *d, const char *config_path, bool dry_run, int ep
 	/* Bind the group and open the socket before the rule that feeds the
 	 * group exists: no event of the start-up is lost, and "table exists"
 	 * means "ready" to scripts. */
-	if (intake_open(&d->intake, d->cfg.nflog_group, err, sizeof(err)) < 0 ||
-	    watch(d, intake_fd(&d->intake), TAG_INTAKE) < 0 ||
-	    control_open(&d->control, epfd, d->cfg.socket, d->cfg.socket_group, err,
-			 sizeof(err)) < 0) {
-		log_warnx("%s", err);
+	if (intake_open(&d->intake, d->cfg.nflog_group, &err) < 0 ||
+	    watch(d, intake_fd(&d->intake), TAG_INTAKE, &err) < 0 ||
+	    control_open(&d->control, epfd, d->cfg.socket, d->cfg.socket_group, &err) < 0) {
+		log_warnx("%s", err.msg);
 		return -1;
 	}
 	if (d->cfg.set_timeouts) {
@@ -432,14 +431,14 @@ int daemon_start(struct nflogd *d, const char *config_path, bool dry_run, int ep
 		else
 			log_info("%s", note);
 	}
-	if (nft_open(&d->nft, d->cfg.set_timeouts) < 0) {
-		log_warnx("%s", d->nft.err);
+	if (nft_open(&d->nft, d->cfg.set_timeouts, &err) < 0) {
+		log_warnx("%s", err.msg);
 		return -1;
 	}
 	/* Watch before installing: a deletion right after start is seen too. */
-	if (nft_monitor_open(&d->monitor, err, sizeof(err)) < 0 ||
-	    watch(d, nft_monitor_fd(&d->monitor), TAG_MONITOR) < 0) {
-		log_warnx("%s", err);
+	if (nft_monitor_open(&d->monitor, &err) < 0 ||
+	    watch(d, nft_monitor_fd(&d->monitor), TAG_MONITOR, &err) < 0) {
+		log_warnx("%s", err.msg);
 		return -1;
 	}
 	/* Before the table is replaced: what a crash left in it. */
@@ -448,7 +447,7 @@ int daemon_start(struct nflogd *d, const char *config_path, bool dry_run, int ep
 	/* Spoofed sources are told from the first event on. */
 	daemon_refresh_expectations(d);
 	/* A dry run installs the table too: the NFLOG rule feeds it. */
-	if (install_table(d) < 0)
+	if (install_table(d, &err) < 0)
 		return -1;
 	log_info("nflogd %s started: group %u, threshold %u per %us, whitelist entries %zu%s",
 		 NFLOGD_VERSION, d->cfg.nflog_group, d->cfg.threshold, d->cfg.window,
@@ -459,9 +458,11 @@ int daemon_start(struct nflogd *d, const char *config_path, bool dry_run, int ep
 /* how: "" after a notification, else what made us look. */
 static void restore_table(struct nflogd *d, const char *how)
 {
+	struct error err;
+
 	d->now_ms = monotonic_ms();
 	daemon_flush(d);
-	if (install_table(d) == 0) {
+	if (install_table(d, &err) == 0) {
 		d->stats.table_restores++;
 		log_warnx("table inet %s restored (%u blocks, %zu whitelist entries)%s",
 			  d->cfg.table, d->policy->nblocked, d->wl.nnets + d->wl.nmacs, how);
@@ -516,6 +517,7 @@ static void restore_blocks(struct nflogd *d)
 	struct nft_elem_list have = { 0 };
 	struct nft_block_elem *missing;
 	size_t n[2] = { 0, 0 }, total;
+	struct error err;
 	int rc;
 
 	if (d->dry_run || d->policy->nblocked == 0)
@@ -539,7 +541,7 @@ static void restore_blocks(struct nflogd *d)
 		}
 	}
 	total = n[0] + n[1];
-	if (total && daemon_send_quietly(d, true, missing, total) == 0) {
+	if (total && daemon_send_quietly(d, true, missing, total, &err) == 0) {
 		d->stats.table_restores++;
 		d->stats.elements_restored += total;
 		for (int v4 = 1; v4 >= 0; v4--)
@@ -549,7 +551,7 @@ static void restore_blocks(struct nflogd *d)
 	} else if (total) {
 		d->stats.kernel_errors++;
 		log_warnx("table inet %s: restoring %zu blocks failed: %s", d->cfg.table, total,
-			  d->nft.err);
+			  err.msg);
 	}
 	nft_elem_list_free(&have);
 	free(missing);
@@ -626,47 +628,45 @@ static void unblock_whitelisted(struct nflogd *d)
 	}
 }
 
-int daemon_reload_whitelist(struct nflogd *d, char *err, size_t errlen)
+int daemon_reload_whitelist(struct nflogd *d, struct error *err)
 {
 	struct whitelist wl;
-	char msg[WHITELIST_ERR_MAX];
 
-	if (whitelist_load(&wl, d->cfg.whitelist, msg) < 0) {
-		snprintf(err, errlen, "%s", msg);
+	if (whitelist_load(&wl, d->cfg.whitelist, err) < 0)
 		return -1;
-	}
 	whitelist_free(&d->wl);
 	d->wl = wl;
 	d->now_ms = monotonic_ms();
 	unblock_whitelisted(d);
-	return install_table(d) < 0 ? (snprintf(err, errlen, "%s", d->nft.err), -1) : 0;
+	return install_table(d, err);
 }
 
 /* A new NFLOG group: bind it first, and only then let the old one go. */
-static int switch_group(struct nflogd *d, uint16_t group, char *err, size_t errlen)
+static int switch_group(struct nflogd *d, uint16_t group, struct error *err)
 {
 	struct intake fresh;
 
-	if (intake_open(&fresh, group, err, errlen) < 0)
+	if (intake_open(&fresh, group, err) < 0)
 		return -1;
 	epoll_ctl(d->epfd, EPOLL_CTL_DEL, intake_fd(&d->intake), NULL);
 	intake_close(&d->intake);
 	d->intake = fresh;
-	return watch(d, intake_fd(&d->intake), TAG_INTAKE);
+	return watch(d, intake_fd(&d->intake), TAG_INTAKE, err);
 }
 
-int daemon_reload(struct nflogd *d, char *err, size_t errlen)
+int daemon_reload(struct nflogd *d, struct error *err)
 {
 	struct config cfg;
 	struct whitelist wl;
 	struct policy_cfg pc;
 	char old_table[CONFIG_TABLE_MAX];
+	struct error e;	/* the old table's: not a reason to refuse the reload */
 
-	if (load_settings(d->config_path, &cfg, &wl, err, errlen) < 0)
+	if (load_settings(d->config_path, &cfg, &wl, err) < 0)
 		return -1;
 	d->now_ms = monotonic_ms();
 	if (cfg.nflog_group != d->cfg.nflog_group &&
-	    switch_group(d, cfg.nflog_group, err, errlen) < 0) {
+	    switch_group(d, cfg.nflog_group, err) < 0) {
 		whitelist_free(&wl);
 		return -1;
 	}
@@ -698,24 +698,24 @@ int daemon_reload(struct nflogd *d, char *err, size_t errlen)
 	pc = daemon_policy_cfg(&d->cfg);
 	policy_set_cfg(d->policy, &pc);
 	unblock_whitelisted(d);
-	if (strcmp(old_table, d->cfg.table) != 0 && nft_table_delete(&d->nft, old_table) < 0)
-		log_warnx("reload: deleting old table inet %s: %s", old_table, d->nft.err);
-	if (install_table(d) < 0) {
-		snprintf(err, errlen, "%s", d->nft.err);
+	if (strcmp(old_table, d->cfg.table) != 0 && nft_table_delete(&d->nft, old_table, &e) < 0)
+		log_warnx("reload: deleting old table inet %s: %s", old_table, e.msg);
+	if (install_table(d, err) < 0)
 		return -1;
-	}
 	log_info("reloaded %s: whitelist entries %zu", d->config_path, d->wl.nnets + d->wl.nmacs);
 	return 0;
 }
 
 void daemon_stop(struct nflogd *d)
 {
+	struct error err;
+
 	d->now_ms = monotonic_ms();
 	daemon_flush(d);
 	daemon_save_state(d);
 	/* Blocks live on in the state file and return at the next start. */
-	if (nft_table_delete(&d->nft, d->cfg.table) < 0)
-		log_warnx("deleting table inet %s: %s", d->cfg.table, d->nft.err);
+	if (nft_table_delete(&d->nft, d->cfg.table, &err) < 0)
+		log_warnx("deleting table inet %s: %s", d->cfg.table, err.msg);
 	daemon_report_held_lines(d, true);
 	log_info("stopped: %llu events, %llu lost, %llu blocks",
 		 (unsigned long long)d->intake.stats.events,

@@ -4,7 +4,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -28,11 +27,12 @@ static int check_config(const char *path)
 {
 	struct config cfg;
 	struct whitelist wl;
-	char err[CONFIG_ERR_MAX], shown[4 * CONFIG_ERR_MAX];
+	struct error err;
+	char shown[4 * ERROR_MAX];
 
 	config_defaults(&cfg);
-	if (config_load(&cfg, path, err) < 0 || whitelist_load(&wl, cfg.whitelist, err) < 0) {
-		escape_display(shown, sizeof(shown), err);	/* it may quote a line */
+	if (config_load(&cfg, path, &err) < 0 || whitelist_load(&wl, cfg.whitelist, &err) < 0) {
+		escape_display(shown, sizeof(shown), err.msg);	/* it may quote a line */
 		fprintf(stderr, "%s\n", shown);
 		return 1;
 	}
@@ -60,14 +60,14 @@ static int signals_fd(void)
 static bool on_signal(struct nflogd *d, int sfd)
 {
 	struct signalfd_siginfo si;
-	char err[CONFIG_ERR_MAX];
+	struct error err;
 
 	while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 		switch (si.ssi_signo) {
 		case SIGHUP:
 			notify_systemd("RELOADING=1");
-			if (daemon_reload(d, err, sizeof(err)) < 0)
-				log_warnx("reload refused, keeping the settings in force: %s", err);
+			if (daemon_reload(d, &err) < 0)
+				log_warnx("reload refused, keeping the settings in force: %s", err.msg);
 			daemon_flush(d);
 			notify_systemd("READY=1");
 			break;
@@ -86,7 +86,7 @@ int main(int argc, char **argv)
 	const char *config_path = CONFIG_DEFAULT_PATH;
 	bool foreground = false, dry_run = false, test_only = false, running = true;
 	int verbose = 0, opt, sfd, ep;
-	char err[256];
+	struct error err;
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = (uint64_t)TAG_SIGNAL << 32 };
 	static struct nflogd d;
 
@@ -111,14 +111,14 @@ int main(int argc, char **argv)
 	sfd = signals_fd();
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	if (sfd < 0 || ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev) < 0)
-		fatalx("signalfd/epoll: %s", strerror(errno));
+		fatal("signalfd/epoll");
 	if (daemon_start(&d, config_path, dry_run, ep) < 0)
 		return 1;
-	if (privdrop_keep_net_admin(err, sizeof(err)) < 0)
-		log_warnx("least privilege: %s; running with the capabilities we were given", err);
+	if (privdrop_keep_net_admin(&err) < 0)
+		log_warnx("least privilege: %s; running with the capabilities we were given", err.msg);
 	if (!foreground) {
 		if (daemon(0, 0) < 0)
-			fatalx("daemon: %s", strerror(errno));
+			fatal("daemon");
 		log_init("nflogd", false, verbose);
 	}
 	/* The table exists now: under systemd, "started" means "blocking". */
@@ -129,7 +129,7 @@ int main(int argc, char **argv)
 		int n = epoll_wait(ep, evs, 16, daemon_next_timeout(&d));
 
 		if (n < 0 && errno != EINTR)
-			fatalx("epoll_wait: %s", strerror(errno));
+			fatal("epoll_wait");
 		for (int i = 0; i < n; i++) {
 			uint32_t tag = (uint32_t)(evs[i].data.u64 >> 32);
 			uint32_t slot = (uint32_t)evs[i].data.u64;

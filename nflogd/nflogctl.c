@@ -13,6 +13,7 @@
 #include "config.h"
 #include "control.h"
 #include "duration.h"
+#include "error.h"
 #include "escape.h"
 #include "protocol.h"
 #include "version.h"
@@ -86,11 +87,13 @@ static int ask(const char *path, const char *request, char **out, size_t *outlen
 	size_t len = 0, cap = 65536;
 	char *buf = malloc(cap);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct error err;
 	ssize_t r;
 
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
 	if (buf == NULL || fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		fprintf(stderr, "nflogctl: cannot reach nflogd at %s: %s%s\n", path, strerror(errno),
+		error_errno(&err, "nflogctl: cannot reach nflogd at %s", path);
+		fprintf(stderr, "%s%s\n", err.msg,
 			errno == ENOENT || errno == ECONNREFUSED ? " (is nflogd running?)"
 			: errno == EACCES ? " (root or socket_group only)" : "");
 		goto fail;
@@ -100,7 +103,8 @@ static int ask(const char *path, const char *request, char **out, size_t *outlen
 	 * is not the end. */
 	if (send(fd, request, strlen(request), MSG_NOSIGNAL) != (ssize_t)strlen(request) &&
 	    errno != EPIPE && errno != ECONNRESET) {
-		fprintf(stderr, "nflogctl: %s: %s\n", path, strerror(errno));
+		error_errno(&err, "nflogctl: %s", path);
+		fprintf(stderr, "%s\n", err.msg);
 		goto fail;
 	}
 	while ((r = read(fd, buf + len, cap - len - 1)) > 0) {
@@ -620,10 +624,8 @@ int main(int argc, char **argv)
 	check_usage(argc - i, argv + i);
 	if (socket_path == NULL) {	/* the daemon's own setting, if it changed it */
 		static struct config cfg;
-		char err[CONFIG_ERR_MAX];
-
 		config_defaults(&cfg);
-		config_load(&cfg, CONFIG_DEFAULT_PATH, err);
+		config_load(&cfg, CONFIG_DEFAULT_PATH, NULL);
 		socket_path = cfg.socket;
 	}
 	for (int k = i; k < argc; k++) {

@@ -29,14 +29,21 @@
 
 #define ACK_WAIT_MS 1000	/* the kernel answers within the send; this is a safety net */
 
-int nft_open(struct nft *n, bool timeouts)
+/* -1 with errno e: the kernel's answer, or what stood in for one. */
+static int fail_errno(int e)
+{
+	errno = e;
+	return -1;
+}
+
+int nft_open(struct nft *n, bool timeouts, struct error *err)
 {
 	int one = 1, rcvbuf = 4 << 20;
 
 	memset(n, 0, sizeof(*n));
 	n->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
 	if (n->nl == NULL || mnl_socket_bind(n->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		snprintf(n->err, sizeof(n->err), "nft: netlink socket: %s", strerror(errno));
+		error_errno(err, "nft: netlink socket");
 		nft_close(n);
 		return -1;
 	}
@@ -86,7 +93,7 @@ static void fit_sndbuf(struct nft *n, size_t len)
 }
 
 struct ack_state {
-	struct nft *n;
+	struct error *err;
 	const struct nft_batch *b;
 	uint32_t acks;
 	int first_err;
@@ -101,18 +108,18 @@ static int on_error(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_ERROR;
 	st->acks++;
 	if (e->error != 0 && st->first_err == 0) {
-		st->first_err = e->error;
-		snprintf(st->n->err, sizeof(st->n->err), "nft: %s: %s",
-			 nft_batch_label(st->b, e->msg.nlmsg_seq), strerror(-e->error));
+		st->first_err = -e->error;
+		errno = st->first_err;
+		error_errno(st->err, "nft: %s", nft_batch_label(st->b, e->msg.nlmsg_seq));
 	}
 	return MNL_CB_OK;
 }
 
 int nft_parse_acks(struct nft *n, const struct nft_batch *b, const void *buf, size_t len,
-		   uint32_t *acks, int *first_err)
+		   uint32_t *acks, int *first_err, struct error *err)
 {
 	static mnl_cb_t ctl[NLMSG_MIN_TYPE] = { [NLMSG_ERROR] = on_error };
-	struct ack_state st = { n, b, *acks, *first_err };
+	struct ack_state st = { err, b, *acks, *first_err };
 	int r = mnl_cb_run2(buf, len, 0, n->portid, NULL, &st, ctl, NLMSG_MIN_TYPE);
 
 	*acks = st.acks;
@@ -120,13 +127,14 @@ int nft_parse_acks(struct nft *n, const struct nft_batch *b, const void *buf, si
 	return r;
 }
 
-static int read_acks(struct nft *n, const struct nft_batch *b)
+static int read_acks(struct nft *n, const struct nft_batch *b, struct error *err)
 {
-	struct ack_state st = { n, b, 0, 0 };
+	uint32_t acks = 0;
+	int first_err = 0;
 	char buf[65536];
 	int fd = mnl_socket_get_fd(n->nl);
 
-	while (st.acks < b->nmsgs) {
+	while (acks < b->nmsgs) {
 		struct pollfd pfd = { fd, POLLIN, 0 };
 		/* The replies are usually there already (the kernel runs the
 		 * batch inside our send): read first, wait only if not. */
@@ -134,9 +142,9 @@ static int read_acks(struct nft *n, const struct nft_batch *b)
 
 		if (r < 0 && errno == EAGAIN) {
 			if (poll(&pfd, 1, ACK_WAIT_MS) <= 0) {
-				snprintf(n->err, sizeof(n->err), "nft: %u of %u replies missing",
-					 b->nmsgs - st.acks, b->nmsgs);
-				return -ETIMEDOUT;
+				error_set(err, "nft: %u of %u replies missing", b->nmsgs - acks,
+					  b->nmsgs);
+				return fail_errno(ETIMEDOUT);
 			}
 			continue;
 		}
@@ -144,46 +152,37 @@ static int read_acks(struct nft *n, const struct nft_batch *b)
 			if (errno == EINTR)
 				continue;
 			/* ENOBUFS: replies were dropped, the outcome is unknown. */
-			snprintf(n->err, sizeof(n->err), "nft: reading replies: %s", strerror(errno));
-			return -errno;
+			return error_errno(err, "nft: reading replies");
 		}
 		/* Every reply is an ACK or an error; there is no NLMSG_DONE to wait for. */
-		nft_parse_acks(n, b, buf, (size_t)r, &st.acks, &st.first_err);
+		nft_parse_acks(n, b, buf, (size_t)r, &acks, &first_err, err);
 	}
-	return st.first_err;
+	return first_err ? fail_errno(first_err) : 0;
 }
 
-int nft_commit(struct nft *n, struct nft_batch *b)
+int nft_commit(struct nft *n, struct nft_batch *b, struct error *err)
 {
-	ssize_t sent;
-	int rc;
-
 	nft_batch_finish(b);
 	n->seq = b->seq;
 	if (b->failed) {
-		snprintf(n->err, sizeof(n->err), "nft: out of memory building a batch");
-		return -ENOMEM;
+		error_set(err, "nft: out of memory building a batch");
+		return fail_errno(ENOMEM);
 	}
 	fit_sndbuf(n, b->len);
-	sent = mnl_socket_sendto(n->nl, b->buf, b->len);
-	if (sent < 0) {
-		int e = errno;
-
-		snprintf(n->err, sizeof(n->err), "nft: sending %zu bytes: %s", b->len, strerror(e));
-		return -e;
-	}
-	rc = read_acks(n, b);
-	if (rc == 0)
-		n->commits++;
-	return rc;
+	if (mnl_socket_sendto(n->nl, b->buf, b->len) < 0)
+		return error_errno(err, "nft: sending %zu bytes", b->len);
+	if (read_acks(n, b, err) < 0)
+		return -1;
+	n->commits++;
+	return 0;
 }
 
 /* A kernel without set timeouts answers the timeout flag with EOPNOTSUPP;
  * RHEL 7's 3.10 (and a kernel whose only loaded set backend, rbtree, has no
  * timeouts) with EINVAL. */
-bool nft_timeouts_refused(int rc)
+bool nft_timeouts_refused(int answer)
 {
-	return rc == -EOPNOTSUPP || rc == -EINVAL;
+	return answer == EOPNOTSUPP || answer == EINVAL;
 }
 
 const char *nft_expiry_mode(const struct nft *n)
@@ -199,74 +198,75 @@ const char *nft_expiry_mode(const struct nft *n)
 }
 
 int nft_install(struct nft *n, struct nft_ruleset *rs, const struct whitelist *wl,
-		const struct nft_block_elem *blocks, size_t nblocks)
+		const struct nft_block_elem *blocks, size_t nblocks, struct error *err)
 {
 	struct nft_batch b;
-	int rc;
+	int rc, answer;
 
 	for (;;) {
 		rs->timeouts = n->timeouts;
 		nft_batch_new(n, &b);
 		nft_batch_put_ruleset(&b, rs, wl, blocks, nblocks);
-		rc = nft_commit(n, &b);
+		rc = nft_commit(n, &b, err);
+		answer = rc < 0 ? errno : 0;
 		if (rc == 0)
 			n->rules_installed = b.nrules;
 		nft_batch_free(&b);
 		/* Old kernels refuse timeout sets: the daemon expires blocks
 		 * itself anyway, so go on without. */
-		if (n->timeouts && nft_timeouts_refused(rc)) {
+		if (n->timeouts && nft_timeouts_refused(answer)) {
 			n->timeouts = false;
-			n->timeouts_refused = -rc;
+			n->timeouts_refused = answer;
 			continue;
 		}
 		return rc;
 	}
 }
 
+/* As nft_commit: errno is the kernel's answer on failure. */
 static int commit_blocks(struct nft *n, const char *table, bool add,
-			 const struct nft_block_elem *elems, size_t nelems)
+			 const struct nft_block_elem *elems, size_t nelems, struct error *err)
 {
 	struct nft_batch b;
-	int rc;
+	int rc, answer;
 
 	nft_batch_new(n, &b);
 	nft_batch_put_blocks(&b, table, add, n->timeouts, elems, nelems);
-	rc = nft_commit(n, &b);
+	rc = nft_commit(n, &b, err);
+	answer = errno;
 	nft_batch_free(&b);
+	errno = answer;
 	return rc;
 }
 
 int nft_blocks(struct nft *n, const char *table, bool add,
-	       const struct nft_block_elem *elems, size_t nelems)
+	       const struct nft_block_elem *elems, size_t nelems, struct error *err)
 {
 	int rc;
 
 	if (nelems == 0)
 		return 0;
-	rc = commit_blocks(n, table, add, elems, nelems);
-	if (add || rc != -ENOENT)
+	rc = commit_blocks(n, table, add, elems, nelems, err);
+	if (rc == 0 || add || errno != ENOENT)
 		return rc;
 	if (nelems == 1)
 		return 0;	/* it was gone already: what we wanted */
 	/* One element already gone fails the whole batch: delete one by one. */
 	rc = 0;
-	for (size_t i = 0; i < nelems; i++) {
-		int r = commit_blocks(n, table, false, &elems[i], 1);
-
-		if (r != 0 && r != -ENOENT)
-			rc = r;
-	}
+	for (size_t i = 0; i < nelems; i++)
+		if (commit_blocks(n, table, false, &elems[i], 1, err) < 0 && errno != ENOENT)
+			rc = -1;
 	return rc;
 }
 
-int nft_table_delete(struct nft *n, const char *table)
+int nft_table_delete(struct nft *n, const char *table, struct error *err)
 {
 	struct nft_batch b;
 	int rc;
 
 	nft_batch_new(n, &b);
 	nft_batch_put_table_delete(&b, table);
-	rc = nft_commit(n, &b);
+	rc = nft_commit(n, &b, err);
 	nft_batch_free(&b);
 	return rc;
 }

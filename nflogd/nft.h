@@ -6,9 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "error.h"
 #include "nft_batch.h"
-
-#define NFT_ERR_MAX 256
 
 struct nft {
 	struct mnl_socket *nl;
@@ -19,37 +18,40 @@ struct nft {
 	size_t sndbuf;		/* the send buffer as last read or set */
 	uint64_t commits;	/* batches the kernel applied */
 	uint32_t rules_installed;	/* in the table as nft_install last made it */
-	char err[NFT_ERR_MAX];	/* the last failure, for the log */
 };
 
-/* timeouts: try per-element timeouts (false: never use them). */
-int nft_open(struct nft *n, bool timeouts);
+/* timeouts: try per-element timeouts (false: never use them). 0, or -1
+ * with a message in err. */
+int nft_open(struct nft *n, bool timeouts, struct error *err);
 void nft_close(struct nft *n);
 
 /* Start a batch with the next sequence numbers. */
 void nft_batch_new(struct nft *n, struct nft_batch *b);
 /* Send a finished batch and wait for every ACK. 0 when the kernel applied
- * it; else -errno with n->err naming the object that failed. */
-int nft_commit(struct nft *n, struct nft_batch *b);
+ * it; else -1 with err naming the object that failed and errno the kernel's
+ * answer (ETIMEDOUT: replies missing, ENOMEM: the batch could not be built),
+ * which nft_install and nft_blocks tell apart. */
+int nft_commit(struct nft *n, struct nft_batch *b, struct error *err);
 
-/* Create (or atomically replace) the table with whitelist and blocks. Falls
- * back to sets without timeouts on kernels that lack them (n->timeouts). */
 /* One datagram of the kernel's replies to batch b: ACKs counted in *acks,
- * the first error kept in *first_err (-errno) and named in n->err. */
+ * the first error kept in *first_err (the kernel's errno, positive) and
+ * named in err. */
 int nft_parse_acks(struct nft *n, const struct nft_batch *b, const void *buf, size_t len,
-		   uint32_t *acks, int *first_err);
-/* Does this answer to a table with timeout sets mean "no set timeouts
- * here"? (-errno as nft_commit returns it.) */
-bool nft_timeouts_refused(int rc);
+		   uint32_t *acks, int *first_err, struct error *err);
+/* Does this answer (an errno, as nft_commit leaves it) to a table with
+ * timeout sets mean "no set timeouts here"? */
+bool nft_timeouts_refused(int answer);
 /* Who expires blocks, and why, for the log and nflogctl status. */
 const char *nft_expiry_mode(const struct nft *n);
+/* Create (or atomically replace) the table with whitelist and blocks. Falls
+ * back to sets without timeouts on kernels that lack them (n->timeouts). */
 int nft_install(struct nft *n, struct nft_ruleset *rs, const struct whitelist *wl,
-		const struct nft_block_elem *blocks, size_t nblocks);
+		const struct nft_block_elem *blocks, size_t nblocks, struct error *err);
 /* Add or delete blocks. A delete of an element already gone (its kernel
  * timeout ran out first) is not an error. */
 int nft_blocks(struct nft *n, const char *table, bool add,
-	       const struct nft_block_elem *elems, size_t nelems);
-int nft_table_delete(struct nft *n, const char *table);
+	       const struct nft_block_elem *elems, size_t nelems, struct error *err);
+int nft_table_delete(struct nft *n, const char *table, struct error *err);
 /* 1 exists, 0 does not, -1 could not tell. */
 int nft_table_exists(struct nft *n, const char *table);
 /* The ruleset's generation: every applied batch, anyone's, moves it by one.

@@ -16,7 +16,7 @@
 #define MONITOR_BUF (256 << 10)
 #define MONITOR_RCVBUF (4 << 20)	/* a ruleset flush sends one event per object */
 
-int nft_monitor_open(struct nft_monitor *m, char *err, size_t errlen)
+int nft_monitor_open(struct nft_monitor *m, struct error *err)
 {
 	int rcvbuf = MONITOR_RCVBUF;
 
@@ -25,7 +25,7 @@ int nft_monitor_open(struct nft_monitor *m, char *err, size_t errlen)
 	m->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (m->buf == NULL || m->nl == NULL ||
 	    mnl_socket_bind(m->nl, 1u << (NFNLGRP_NFTABLES - 1), MNL_SOCKET_AUTOPID) < 0) {
-		snprintf(err, errlen, "nft monitor: %s", strerror(errno));
+		error_errno(err, "nft monitor");
 		nft_monitor_close(m);
 		return -1;
 	}

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "error.h"
+
 struct nft_monitor {
 	struct mnl_socket *nl;
 	uint8_t *buf;
@@ -14,7 +16,8 @@ struct nft_monitor {
 	bool left;		/* out of the group: paused, or rejoining failed */
 };
 
-int nft_monitor_open(struct nft_monitor *m, char *err, size_t errlen);
+/* 0, or -1 with a message in err. */
+int nft_monitor_open(struct nft_monitor *m, struct error *err);
 void nft_monitor_close(struct nft_monitor *m);
 int nft_monitor_fd(const struct nft_monitor *m);
 /* Leave and rejoin the notification group around our own big batches:

@@ -24,7 +24,7 @@ static int last_cap(void)
 	return n;
 }
 
-int privdrop_keep_net_admin(char *err, size_t errlen)
+int privdrop_keep_net_admin(struct error *err)
 {
 	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
@@ -36,16 +36,14 @@ int privdrop_keep_net_admin(char *err, size_t errlen)
 		for (int cap = 0; cap <= last_cap(); cap++)
 			if (cap != CAP_NET_ADMIN && prctl(PR_CAPBSET_DROP, cap) < 0 &&
 			    errno != EINVAL) {
-				snprintf(err, errlen, "dropping capability %d: %s", cap, strerror(errno));
-				return -1;
+				return error_errno(err, "dropping capability %d", cap);
 			}
 	}
 	memset(data, 0, sizeof(data));
 	data[CAP_TO_INDEX(CAP_NET_ADMIN)].effective = CAP_TO_MASK(CAP_NET_ADMIN);
 	data[CAP_TO_INDEX(CAP_NET_ADMIN)].permitted = CAP_TO_MASK(CAP_NET_ADMIN);
 	if (syscall(SYS_capset, &hdr, data) < 0) {
-		snprintf(err, errlen, "capset: %s", strerror(errno));
-		return -1;
+		return error_errno(err, "capset");
 	}
 	return 0;
 }

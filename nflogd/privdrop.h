@@ -4,11 +4,11 @@
 #ifndef NFLOGD_PRIVDROP_H
 #define NFLOGD_PRIVDROP_H
 
-#include <stddef.h>
+#include "error.h"
 
 /* Keep CAP_NET_ADMIN, drop every other capability from the effective,
  * permitted and inheritable sets and, when allowed, the bounding set (so an
  * on_block program cannot regain them). 0, or -1 with a message. */
-int privdrop_keep_net_admin(char *err, size_t errlen);
+int privdrop_keep_net_admin(struct error *err);
 
 #endif

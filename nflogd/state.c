@@ -27,18 +27,6 @@ static const char explain[] =
 	"#              expires=0: until unblocked, last_end=0: none ended yet\n"
 	"#   mac        the host's MAC address, or - when unknown\n";
 
-static int fail(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int fail(char *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, STATE_ERR_MAX, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* ---- saving --------------------------------------------------------------- */
 
 /* PATH's directory into dir: "." for a bare name, "/" for a file in /. */
@@ -57,7 +45,7 @@ static int dir_of(const char *path, char *dir, size_t size)
 }
 
 /* mkdir -p: each missing level gets mode 0750 (the state names hosts). */
-static int make_dir(char *dir, char *err)
+static int make_dir(char *dir, struct error *err)
 {
 	struct stat st;
 
@@ -70,7 +58,7 @@ static int make_dir(char *dir, char *err)
 			continue;
 		*p = '\0';
 		if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
-			fail(err, "%s: cannot create directory: %s", dir, strerror(errno));
+			error_errno(err, "%s: cannot create directory", dir);
 			*p = c;
 			return -1;
 		}
@@ -93,76 +81,75 @@ static void write_entry(FILE *f, const struct state_entry *e)
 }
 
 /* Write the whole file to tmp and make it durable; tmp is removed on error. */
-static int write_tmp(const char *tmp, const struct state_entry *e, size_t n, char *err)
+static int write_tmp(const char *tmp, const struct state_entry *e, size_t n, struct error *err)
 {
 	FILE *f;
-	int fd, saved;
+	int fd;
 
 	/* A stale tmp (a crash mid-save) goes; O_EXCL then refuses anything
 	 * that reappears in its place, a symlink included. */
 	if (unlink(tmp) < 0 && errno != ENOENT)
-		return fail(err, "%s: %s", tmp, strerror(errno));
+		return error_errno(err, "%s", tmp);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
 	if (fd < 0)
-		return fail(err, "%s: %s", tmp, strerror(errno));
+		return error_errno(err, "%s", tmp);
 	f = fdopen(fd, "w");
 	if (f == NULL) {
-		saved = errno;
+		error_errno(err, "%s", tmp);
 		close(fd);
 		unlink(tmp);
-		return fail(err, "%s: %s", tmp, strerror(saved));
+		return -1;
 	}
 	errno = 0;
 	fprintf(f, HEADER "%d\n%s", STATE_VERSION, explain);
 	for (size_t i = 0; i < n; i++)
 		write_entry(f, &e[i]);
 	if (fflush(f) != 0 || ferror(f) || fsync(fd) < 0) {
-		saved = errno ? errno : EIO;
+		if (errno == 0)
+			errno = EIO;
+		error_errno(err, "%s: write", tmp);
 		fclose(f);
 		unlink(tmp);
-		return fail(err, "%s: write: %s", tmp, strerror(saved));
+		return -1;
 	}
 	if (fclose(f) != 0) {
-		saved = errno;
+		error_errno(err, "%s: close", tmp);
 		unlink(tmp);
-		return fail(err, "%s: close: %s", tmp, strerror(saved));
+		return -1;
 	}
 	return 0;
 }
 
 /* Make the rename itself durable. */
-static int sync_dir(const char *dir, char *err)
+static int sync_dir(const char *dir, struct error *err)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0)
-		return fail(err, "%s: %s", dir, strerror(errno));
+		return error_errno(err, "%s", dir);
 	/* EINVAL: this file system cannot sync a directory; nothing to do. */
 	if (fsync(fd) < 0 && errno != EINVAL) {
-		int saved = errno;
-
+		error_errno(err, "%s: fsync", dir);
 		close(fd);
-		return fail(err, "%s: fsync: %s", dir, strerror(saved));
+		return -1;
 	}
 	close(fd);
 	return 0;
 }
 
-int state_save(const char *path, const struct state_entry *e, size_t n,
-	       char err[STATE_ERR_MAX])
+int state_save(const char *path, const struct state_entry *e, size_t n, struct error *err)
 {
 	char tmp[PATH_MAX], dir[PATH_MAX];
 	int len = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 
 	if (len < 0 || (size_t)len >= sizeof(tmp) || dir_of(path, dir, sizeof(dir)) < 0)
-		return fail(err, "%s: path too long", path);
+		return error_set(err, "%s: path too long", path);
 	if (make_dir(dir, err) < 0 || write_tmp(tmp, e, n, err) < 0)
 		return -1;
 	if (rename(tmp, path) < 0) {
-		int saved = errno;
-
+		error_errno(err, "%s: rename to %s", tmp, path);
 		unlink(tmp);
-		return fail(err, "%s: rename to %s: %s", tmp, path, strerror(saved));
+		return -1;
 	}
 	return sync_dir(dir, err);
 }
@@ -192,7 +179,7 @@ struct parser {
 	FILE *f;
 	const char *name;
 	unsigned line;
-	char msg[STATE_ERR_MAX];	/* what is wrong with the current line */
+	struct error msg;	/* what is wrong with the current line */
 	struct state_entry *v;
 	unsigned *lines;		/* the line of each entry */
 	size_t n, cap;
@@ -202,17 +189,16 @@ struct parser {
 
 static int perr(struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* "NAME:LINE: message" in p->msg. */
 static int perr(struct parser *p, const char *fmt, ...)
 {
+	char what[ERROR_MAX];
 	va_list ap;
-	int len = snprintf(p->msg, sizeof(p->msg), "%s:%u: ", p->name, p->line);
 
-	if (len < 0 || len >= (int)sizeof(p->msg))
-		return -1;
 	va_start(ap, fmt);
-	vsnprintf(p->msg + len, sizeof(p->msg) - (size_t)len, fmt, ap);
+	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	return -1;
+	return error_set(&p->msg, "%s:%u: %s", p->name, p->line, what);
 }
 
 /* One line into buf, its newline stripped and at most size - 1 of its bytes
@@ -234,8 +220,11 @@ static int read_line(struct parser *p, char *buf, size_t size, size_t *len, cons
 		total++;
 	}
 	if (c == EOF && ferror(p->f)) {
+		struct error e;
+
 		p->line++;
-		return perr(p, "read error: %s", strerror(errno));
+		error_errno(&e, "read error");
+		return perr(p, "%s", e.msg);
 	}
 	if (c == EOF && total == 0)
 		return 0;
@@ -468,7 +457,7 @@ static int parse_lines(struct parser *p, state_bad_line_fn *bad, void *ctx)
 			return perr(p, "out of memory");
 		if (rc == -1) {
 			if (bad)
-				bad(ctx, p->line, p->msg, copy, len);
+				bad(ctx, p->line, p->msg.msg, copy, len);
 			nbad += nbad < INT32_MAX;
 		}
 	}
@@ -476,7 +465,7 @@ static int parse_lines(struct parser *p, state_bad_line_fn *bad, void *ctx)
 }
 
 int state_parse(FILE *f, const char *name, struct state_entry **out, size_t *n,
-		state_bad_line_fn *bad, void *ctx, char err[STATE_ERR_MAX])
+		state_bad_line_fn *bad, void *ctx, struct error *err)
 {
 	struct parser p = { .f = f, .name = name };
 	int rc = parse_lines(&p, bad, ctx);
@@ -484,7 +473,7 @@ int state_parse(FILE *f, const char *name, struct state_entry **out, size_t *n,
 	free(p.lines);
 	free(p.slots);
 	if (rc < 0)
-		snprintf(err, STATE_ERR_MAX, "%s", p.msg);
+		error_set(err, "%s", p.msg.msg);
 	if (rc < 0 || p.n == 0) {
 		free(p.v);
 		p.v = NULL;
@@ -506,31 +495,36 @@ static const char *untrusted(const struct stat *st)
 	return NULL;
 }
 
-static int check_trust(int fd, const char *path, char *err)
+static int check_trust(int fd, const char *path, struct error *err)
 {
 	struct stat st, dst;
 	char dir[PATH_MAX];
 	const char *why;
+	struct error e;
 
-	if (fstat(fd, &st) < 0)
-		return fail(err, "%s: %s: refused", path, strerror(errno));
+	if (fstat(fd, &st) < 0) {
+		error_errno(&e, "%s", path);
+		return error_set(err, "%s: refused", e.msg);
+	}
 	if (!S_ISREG(st.st_mode))
-		return fail(err, "%s: not a regular file: refused", path);
+		return error_set(err, "%s: not a regular file: refused", path);
 	if ((why = untrusted(&st)) != NULL)
-		return fail(err, "%s: %s (uid %u, mode %04o): refused; it must be the daemon's alone",
-			    path, why, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+		return error_set(err, "%s: %s (uid %u, mode %04o): refused; it must be the daemon's "
+				 "alone", path, why, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
 	if (dir_of(path, dir, sizeof(dir)) < 0)
-		return fail(err, "%s: path too long: refused", path);
-	if (stat(dir, &dst) < 0)
-		return fail(err, "%s: its directory %s: %s: refused", path, dir, strerror(errno));
+		return error_set(err, "%s: path too long: refused", path);
+	if (stat(dir, &dst) < 0) {
+		error_errno(&e, "%s: its directory %s", path, dir);
+		return error_set(err, "%s: refused", e.msg);
+	}
 	if ((why = untrusted(&dst)) != NULL)
-		return fail(err, "%s: its directory %s is %s (uid %u, mode %04o): refused", path,
-			    dir, why, (unsigned)dst.st_uid, (unsigned)(dst.st_mode & 07777));
+		return error_set(err, "%s: its directory %s is %s (uid %u, mode %04o): refused", path,
+				 dir, why, (unsigned)dst.st_uid, (unsigned)(dst.st_mode & 07777));
 	return 0;
 }
 
 int state_load(const char *path, struct state_entry **out, size_t *n,
-	       state_bad_line_fn *bad, void *ctx, char err[STATE_ERR_MAX])
+	       state_bad_line_fn *bad, void *ctx, struct error *err)
 {
 	/* Not blocking: a FIFO put there must not hang the start. */
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
@@ -543,10 +537,10 @@ int state_load(const char *path, struct state_entry **out, size_t *n,
 		if (errno == ENOENT)
 			return 0;
 		if (errno == ELOOP) {
-			fail(err, "%s: a symbolic link: refused", path);
+			error_set(err, "%s: a symbolic link: refused", path);
 			return STATE_REFUSED;
 		}
-		return fail(err, "%s: %s", path, strerror(errno));
+		return error_errno(err, "%s", path);
 	}
 	if (check_trust(fd, path, err) < 0) {
 		close(fd);
@@ -554,8 +548,9 @@ int state_load(const char *path, struct state_entry **out, size_t *n,
 	}
 	f = fdopen(fd, "r");
 	if (f == NULL) {
+		error_errno(err, "%s", path);
 		close(fd);
-		return fail(err, "%s: %s", path, strerror(errno));
+		return -1;
 	}
 	rc = state_parse(f, path, out, n, bad, ctx, err);
 	fclose(f);

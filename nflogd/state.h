@@ -24,9 +24,9 @@
 #include <stdio.h>
 
 #include "addr.h"
+#include "error.h"
 
 #define STATE_VERSION 1
-#define STATE_ERR_MAX 512
 #define STATE_LINE_MAX 512		/* an entry is about 200 bytes */
 /* Field ranges: beyond them a value means damage, not a host. */
 #define STATE_TIME_MAX 253402300799LL	/* 9999-12-31T23:59:59Z */
@@ -48,8 +48,7 @@ struct state_entry {
  * rename over PATH, fsync the directory. Creates the parent directory
  * (mode 0750) if missing. 0 or -1 with a one-line message; on failure the
  * old PATH is untouched and no PATH.tmp is left behind. */
-int state_save(const char *path, const struct state_entry *e, size_t n,
-	       char err[STATE_ERR_MAX]);
+int state_save(const char *path, const struct state_entry *e, size_t n, struct error *err);
 
 /* A line that was not kept: msg is "NAME:LINE: what is wrong", text its
  * bytes as read (NULs included, at most STATE_LINE_MAX, no newline). */
@@ -62,7 +61,7 @@ typedef void state_bad_line_fn(void *ctx, unsigned line, const char *msg, const 
  * is no state file (a bad first line, a read error, no memory): then err
  * is "NAME:LINE: message", *out NULL, *n 0. */
 int state_parse(FILE *f, const char *name, struct state_entry **out, size_t *n,
-		state_bad_line_fn *bad, void *ctx, char err[STATE_ERR_MAX]);
+		state_bad_line_fn *bad, void *ctx, struct error *err);
 
 /* Load PATH as state_parse; a missing file is 0 entries, not an error. It
  * is opened without following a symbolic link and without blocking, and
@@ -72,7 +71,7 @@ int state_parse(FILE *f, const char *name, struct state_entry **out, size_t *n,
  * the start. */
 #define STATE_REFUSED (-2)
 int state_load(const char *path, struct state_entry **out, size_t *n,
-	       state_bad_line_fn *bad, void *ctx, char err[STATE_ERR_MAX]);
+	       state_bad_line_fn *bad, void *ctx, struct error *err);
 
 /* Rename a file aside to PATH.TAG-YYYYMMDDTHHMMSS (UTC; TAG "corrupt",
  * "refused"...), with "-1", "-2"... appended rather than replace an earlier

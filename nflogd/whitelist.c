@@ -110,7 +110,7 @@ static int push(void **arr, size_t *n, size_t size, const void *item)
 	return 0;
 }
 
-int whitelist_parse(struct whitelist *wl, FILE *f, const char *name, char err[WHITELIST_ERR_MAX])
+int whitelist_parse(struct whitelist *wl, FILE *f, const char *name, struct error *err)
 {
 	char buf[512];
 	unsigned line = 0;
@@ -126,7 +126,7 @@ int whitelist_parse(struct whitelist *wl, FILE *f, const char *name, char err[WH
 
 		line++;
 		if (strchr(buf, '\n') == NULL && !feof(f)) {
-			snprintf(err, WHITELIST_ERR_MAX, "%s:%u: line too long", name, line);
+			error_set(err, "%s:%u: line too long", name, line);
 			goto fail;
 		}
 		buf[strcspn(buf, "#")] = '\0';
@@ -134,19 +134,17 @@ int whitelist_parse(struct whitelist *wl, FILE *f, const char *name, char err[WH
 		if (*s == '\0')
 			continue;
 		if (whitelist_parse_entry(s, &net, &mac, &is_mac) < 0) {
-			snprintf(err, WHITELIST_ERR_MAX,
-				 "%s:%u: not an address, CIDR or MAC: '%s'", name, line, s);
+			error_set(err, "%s:%u: not an address, CIDR or MAC: '%s'", name, line, s);
 			goto fail;
 		}
 		if (!is_mac && (why = whitelist_entry_refused(&net)) != NULL) {
-			snprintf(err, WHITELIST_ERR_MAX, "%s:%u: '%s' refused: %s", name, line,
-				 s, why);
+			error_set(err, "%s:%u: '%s' refused: %s", name, line, s, why);
 			goto fail;
 		}
 		rc = is_mac ? push((void **)&wl->macs, &wl->nmacs, sizeof(mac), &mac)
 			    : push((void **)&wl->nets, &wl->nnets, sizeof(net), &net);
 		if (rc < 0) {
-			snprintf(err, WHITELIST_ERR_MAX, "%s:%u: out of memory", name, line);
+			error_set(err, "%s:%u: out of memory", name, line);
 			goto fail;
 		}
 	}
@@ -154,13 +152,13 @@ int whitelist_parse(struct whitelist *wl, FILE *f, const char *name, char err[WH
 		build_index(wl);
 		return 0;
 	}
-	snprintf(err, WHITELIST_ERR_MAX, "%s:%u: read error", name, line);
+	error_set(err, "%s:%u: read error", name, line);
 fail:
 	whitelist_free(wl);
 	return -1;
 }
 
-int whitelist_load(struct whitelist *wl, const char *path, char err[WHITELIST_ERR_MAX])
+int whitelist_load(struct whitelist *wl, const char *path, struct error *err)
 {
 	FILE *f = fopen(path, "r");
 	int rc;
@@ -169,8 +167,7 @@ int whitelist_load(struct whitelist *wl, const char *path, char err[WHITELIST_ER
 		whitelist_init(wl);
 		if (errno == ENOENT)
 			return 0;
-		snprintf(err, WHITELIST_ERR_MAX, "%s: %s", path, strerror(errno));
-		return -1;
+		return error_errno(err, "%s", path);
 	}
 	rc = whitelist_parse(wl, f, path, err);
 	fclose(f);

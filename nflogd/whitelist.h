@@ -7,8 +7,7 @@
 #include <stdio.h>
 
 #include "addr.h"
-
-#define WHITELIST_ERR_MAX 512
+#include "error.h"
 
 /* An inclusive address range, for the kernel's interval sets. */
 struct addr_range {
@@ -42,9 +41,9 @@ const char *whitelist_entry_refused(const struct cidr *net);
 
 /* Parse a whole file into a fresh whitelist; on error "name:LINE: message"
  * and *wl is left empty. */
-int whitelist_parse(struct whitelist *wl, FILE *f, const char *name, char err[WHITELIST_ERR_MAX]);
+int whitelist_parse(struct whitelist *wl, FILE *f, const char *name, struct error *err);
 /* A missing file is an empty whitelist. */
-int whitelist_load(struct whitelist *wl, const char *path, char err[WHITELIST_ERR_MAX]);
+int whitelist_load(struct whitelist *wl, const char *path, struct error *err);
 
 /* Only by entries of the address's own family (allow4 or allow6). */
 bool whitelist_covers_addr(const struct whitelist *wl, const struct addr *a);

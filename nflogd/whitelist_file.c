@@ -5,7 +5,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,19 +42,6 @@ struct text {
 	struct stat st;
 };
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* Explicit ranges, not iscntrl: its answer for bytes >= 0x80 (UTF-8) depends
  * on the locale. */
 static bool has_control(const char *s)
@@ -86,21 +72,21 @@ static const char *entry_format(const struct entry *e, char buf[CIDR_STRLEN])
 	return cidr_format(&e->net, buf);
 }
 
-static int entry_arg(const char *s, struct entry *e, char *err, size_t errlen)
+static int entry_arg(const char *s, struct entry *e, struct error *err)
 {
 	memset(e, 0, sizeof(*e));
 	if (s == NULL || *s == '\0')
-		return fail(err, errlen, "no address, CIDR or MAC given");
+		return error_set(err, "no address, CIDR or MAC given");
 	if (whitelist_parse_entry(s, &e->net, &e->mac, &e->is_mac) == 0)
 		return 0;
 	if (has_control(s))	/* not echoed: the message must stay one line */
-		return fail(err, errlen, "entry: not an address, CIDR or MAC");
-	return fail(err, errlen, "'%s': not an address, CIDR or MAC", s);
+		return error_set(err, "entry: not an address, CIDR or MAC");
+	return error_set(err, "'%s': not an address, CIDR or MAC", s);
 }
 
 /* The comment as it will be written: one line, trimmed, short enough. */
 static int comment_arg(const char *s, char out[WHITELIST_COMMENT_MAX + 1],
-		       char *err, size_t errlen)
+		       struct error *err)
 {
 	size_t len;
 
@@ -108,14 +94,14 @@ static int comment_arg(const char *s, char out[WHITELIST_COMMENT_MAX + 1],
 	if (s == NULL)
 		return 0;
 	if (has_control(s))
-		return fail(err, errlen, "comment: control characters are not allowed");
+		return error_set(err, "comment: control characters are not allowed");
 	while (*s == ' ')
 		s++;
 	len = strlen(s);
 	while (len > 0 && s[len - 1] == ' ')
 		len--;
 	if (len > WHITELIST_COMMENT_MAX)
-		return fail(err, errlen, "comment: longer than %d bytes",
+		return error_set(err, "comment: longer than %d bytes",
 			    WHITELIST_COMMENT_MAX);
 	memcpy(out, s, len);
 	out[len] = '\0';
@@ -217,7 +203,7 @@ static int read_all(int fd, struct text *t)
 }
 
 /* Read all of PATH; a missing file reads as empty with exists false. */
-static int text_read(struct text *t, const char *path, char *err, size_t errlen)
+static int text_read(struct text *t, const char *path, struct error *err)
 {
 	int fd, rc;
 
@@ -229,30 +215,29 @@ static int text_read(struct text *t, const char *path, char *err, size_t errlen)
 	if (t->path == NULL && errno == ENOENT)
 		t->path = strdup(path);
 	if (t->path == NULL)
-		return fail(err, errlen, "%s: %s", path, strerror(errno));
+		return error_errno(err, "%s", path);
 	fd = open(t->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT)
 		return 0;
 	if (fd < 0)
-		return fail(err, errlen, "%s: %s", path, strerror(errno));
+		return error_errno(err, "%s", path);
 	t->exists = true;
 	if (fstat(fd, &t->st) < 0) {
-		rc = fail(err, errlen, "%s: %s", path, strerror(errno));
+		rc = error_errno(err, "%s", path);
 	} else if (!S_ISREG(t->st.st_mode)) {
-		rc = fail(err, errlen, "%s: not a regular file", path);
+		rc = error_set(err, "%s: not a regular file", path);
 	} else {
 		rc = read_all(fd, t);
 		if (rc < 0)
-			fail(err, errlen, "%s: %s", path, strerror(errno));
+			error_errno(err, "%s", path);
 	}
 	close(fd);
 	return rc;
 }
 
 /* Refuse what the daemon would not load, with the error it would give. */
-static int text_check(const char *name, char *buf, size_t len, char *err, size_t errlen)
+static int text_check(const char *name, char *buf, size_t len, struct error *err)
 {
-	char msg[WHITELIST_ERR_MAX];
 	struct whitelist wl;
 	FILE *f;
 	int rc;
@@ -261,11 +246,11 @@ static int text_check(const char *name, char *buf, size_t len, char *err, size_t
 		return 0;
 	f = fmemopen(buf, len, "r");
 	if (f == NULL)
-		return fail(err, errlen, "%s: %s", name, strerror(errno));
-	rc = whitelist_parse(&wl, f, name, msg);
+		return error_errno(err, "%s", name);
+	rc = whitelist_parse(&wl, f, name, err);
 	fclose(f);
 	if (rc < 0)
-		return fail(err, errlen, "%s", msg);
+		return -1;
 	whitelist_free(&wl);
 	return 0;
 }
@@ -336,47 +321,45 @@ static int tmp_fill(int fd, const struct text *t, const char *buf, size_t len)
 
 /* Replace the file with BUF through PATH.tmp; on failure the file is as it
  * was and the .tmp gone. */
-static int text_install(const struct text *t, char *buf, size_t len, char *err,
-			size_t errlen)
+static int text_install(const struct text *t, char *buf, size_t len, struct error *err)
 {
 	char *tmp = NULL;
 	int fd, dfd, rc = -1;
 
-	if (text_check(t->name, buf, len, err, errlen) < 0)
+	if (text_check(t->name, buf, len, err) < 0)
 		return -1;
 	if (asprintf(&tmp, "%s.tmp", t->path) < 0)
-		return fail(err, errlen, "%s: out of memory", t->name);
+		return error_set(err, "%s: out of memory", t->name);
 	dfd = open_dir(t->path);
 	if (dfd < 0) {
-		fail(err, errlen, "%s: directory: %s", t->name, strerror(errno));
+		error_errno(err, "%s: directory", t->name);
 		goto out;
 	}
 	/* A .tmp left by a crash is ours to replace; O_EXCL and O_NOFOLLOW
 	 * then guarantee we write a file of our own making. */
 	if (unlink(tmp) < 0 && errno != ENOENT) {
-		fail(err, errlen, "%s: %s", tmp, strerror(errno));
+		error_errno(err, "%s", tmp);
 		goto out;
 	}
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		fail(err, errlen, "%s: %s", tmp, strerror(errno));
+		error_errno(err, "%s", tmp);
 		goto out;
 	}
 	if (tmp_fill(fd, t, buf, len) < 0) {
-		fail(err, errlen, "%s: %s", tmp, strerror(errno));
+		error_errno(err, "%s", tmp);
 		close(fd);
 		unlink(tmp);
 		goto out;
 	}
 	if (close(fd) < 0 || rename(tmp, t->path) < 0) {
-		fail(err, errlen, "%s: %s", tmp, strerror(errno));
+		error_errno(err, "%s", tmp);
 		unlink(tmp);
 		goto out;
 	}
 	/* Without this the rename may not survive a crash. */
 	if (fsync(dfd) < 0) {
-		fail(err, errlen, "%s: replaced, but syncing its directory failed: %s",
-		     t->name, strerror(errno));
+		error_errno(err, "%s: replaced, but syncing its directory failed", t->name);
 		goto out;
 	}
 	rc = 0;
@@ -408,7 +391,7 @@ static char *text_append(const struct text *t, const char *line, size_t *len)
 }
 
 int whitelist_file_add(const char *path, const char *entry, const char *comment,
-		       char *err, size_t errlen)
+		       struct error *err)
 {
 	char note[WHITELIST_COMMENT_MAX + 1], canon[CIDR_STRLEN];
 	char line[LINE_MAX_LEN + 1];
@@ -420,35 +403,35 @@ int whitelist_file_add(const char *path, const char *entry, const char *comment,
 	size_t len;
 	int rc = -1;
 
-	if (entry_arg(entry, &e, err, errlen) < 0 ||
-	    comment_arg(comment, note, err, errlen) < 0)
+	if (entry_arg(entry, &e, err) < 0 ||
+	    comment_arg(comment, note, err) < 0)
 		return -1;
 	if (!e.is_mac && (why = whitelist_entry_refused(&e.net)) != NULL)
-		return fail(err, errlen, "'%s' refused: %s", entry, why);
+		return error_set(err, "'%s' refused: %s", entry, why);
 	entry_format(&e, canon);
 	if (note[0])
 		snprintf(line, sizeof(line), "%s  # %s\n", canon, note);
 	else
 		snprintf(line, sizeof(line), "%s\n", canon);
-	if (text_read(&t, path, err, errlen) < 0 ||
-	    text_check(t.name, t.buf, t.len, err, errlen) < 0)
+	if (text_read(&t, path, err) < 0 ||
+	    text_check(t.name, t.buf, t.len, err) < 0)
 		goto out;
 	if ((dup = text_find(&t, &e)) > 0) {
-		fail(err, errlen, "%s is already in the whitelist (%s:%u)", entry, path, dup);
+		error_set(err, "%s is already in the whitelist (%s:%u)", entry, path, dup);
 		goto out;
 	}
 	if ((buf = text_append(&t, line, &len)) == NULL) {
-		fail(err, errlen, "%s: out of memory", path);
+		error_set(err, "%s: out of memory", path);
 		goto out;
 	}
-	rc = text_install(&t, buf, len, err, errlen);
+	rc = text_install(&t, buf, len, err);
 	free(buf);
 out:
 	text_free(&t);
 	return rc;
 }
 
-int whitelist_file_del(const char *path, const char *entry, char *err, size_t errlen)
+int whitelist_file_del(const char *path, const char *entry, struct error *err)
 {
 	struct entry want, have;
 	struct text t;
@@ -458,13 +441,13 @@ int whitelist_file_del(const char *path, const char *entry, char *err, size_t er
 	char *buf = NULL;
 	int rc = -1;
 
-	if (entry_arg(entry, &want, err, errlen) < 0)
+	if (entry_arg(entry, &want, err) < 0)
 		return -1;
-	if (text_read(&t, path, err, errlen) < 0 ||
-	    text_check(t.name, t.buf, t.len, err, errlen) < 0)
+	if (text_read(&t, path, err) < 0 ||
+	    text_check(t.name, t.buf, t.len, err) < 0)
 		goto out;
 	if ((buf = malloc(t.len + 1)) == NULL) {
-		fail(err, errlen, "%s: out of memory", path);
+		error_set(err, "%s: out of memory", path);
 		goto out;
 	}
 	while (next_line(t.buf, t.len, &off, &line, &linelen)) {
@@ -476,9 +459,9 @@ int whitelist_file_del(const char *path, const char *entry, char *err, size_t er
 		len += linelen;
 	}
 	if (removed == 0)
-		fail(err, errlen, "%s is not in the whitelist", entry);
+		error_set(err, "%s is not in the whitelist", entry);
 	else
-		rc = text_install(&t, buf, len, err, errlen);
+		rc = text_install(&t, buf, len, err);
 out:
 	free(buf);
 	text_free(&t);
@@ -486,7 +469,7 @@ out:
 }
 
 int whitelist_file_list(const char *path, struct whitelist_line **out, size_t *n,
-			char *err, size_t errlen)
+			struct error *err)
 {
 	struct whitelist_line *lines;
 	struct entry e;
@@ -497,15 +480,15 @@ int whitelist_file_list(const char *path, struct whitelist_line **out, size_t *n
 
 	*out = NULL;
 	*n = 0;
-	if (text_read(&t, path, err, errlen) < 0 ||
-	    text_check(t.name, t.buf, t.len, err, errlen) < 0)
+	if (text_read(&t, path, err) < 0 ||
+	    text_check(t.name, t.buf, t.len, err) < 0)
 		goto out;
 	/* Every line could be an entry: size for that, checked already. */
 	while (next_line(t.buf, t.len, &off, &line, &linelen))
 		count++;
 	lines = calloc(count ? count : 1, sizeof(*lines));
 	if (lines == NULL) {
-		fail(err, errlen, "%s: out of memory", path);
+		error_set(err, "%s: out of memory", path);
 		goto out;
 	}
 	off = 0;

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "addr.h"
+#include "error.h"
 
 #define WHITELIST_COMMENT_MAX 200
 
@@ -41,17 +42,17 @@ struct whitelist_line {
  * new file is in place and ERR says so.
  */
 int whitelist_file_add(const char *path, const char *entry, const char *comment,
-		       char *err, size_t errlen);
+		       struct error *err);
 
 /* Remove every line whose entry equals ENTRY (equal as above), keeping all
  * other lines byte for byte. "ENTRY is not in the whitelist" if none
  * (a missing file holds none). Same atomicity and errors as add. */
-int whitelist_file_del(const char *path, const char *entry, char *err, size_t errlen);
+int whitelist_file_del(const char *path, const char *entry, struct error *err);
 
 /* The file's entries in order with their comments; *out is malloc'd (NULL
  * when *n is 0) and the caller frees it. A missing file has 0 entries. A
  * file that does not load: -1 with "PATH:LINE: ..." in ERR. */
 int whitelist_file_list(const char *path, struct whitelist_line **out, size_t *n,
-			char *err, size_t errlen);
+			struct error *err);
 
 #endif

@@ -94,7 +94,8 @@ int main(int argc, char **argv)
 {
 	static struct nflogd d;
 	struct intake in;
-	char err[256], qbuf[16];
+	char qbuf[16];
+	struct error err;
 	unsigned group = 27, qthreshold = 1;
 	bool full = false, adaptive = false;
 	int opt, ep, sfd;
@@ -131,8 +132,8 @@ int main(int argc, char **argv)
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	/* The intake opens quiet (every event at once); set the batching
 	 * asked for, unless -a leaves it to the daemon's adaptive rule. */
-	if (intake_open(&in, (uint16_t)group, err, sizeof(err)) < 0) {
-		fprintf(stderr, "nflogsink: %s\n", err);
+	if (intake_open(&in, (uint16_t)group, &err) < 0) {
+		fprintf(stderr, "nflogsink: %s\n", err.msg);
 		return 1;
 	}
 	if (!adaptive && qthreshold != in.qthreshold &&

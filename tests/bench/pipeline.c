@@ -297,7 +297,8 @@ static void on_event_packet(void *ctx, const struct intake_event *ev)
 static int load_whitelist(struct whitelist *wl, uint32_t n)
 {
 	size_t len = (size_t)n * 48 + 1;
-	char *text = malloc(len), err[WHITELIST_ERR_MAX];
+	char *text = malloc(len);
+	struct error err = { "" };
 	size_t used = 0;
 	FILE *f;
 	int rc;
@@ -318,11 +319,11 @@ static int load_whitelist(struct whitelist *wl, uint32_t n)
 						 k / 2 & 0xff);
 	}
 	f = fmemopen(text, used, "r");
-	rc = f ? whitelist_parse(wl, f, "bench-whitelist", err) : -1;
+	rc = f ? whitelist_parse(wl, f, "bench-whitelist", &err) : -1;
 	if (f)
 		fclose(f);
 	if (rc < 0)
-		fprintf(stderr, "pipeline: whitelist: %s\n", err);
+		fprintf(stderr, "pipeline: whitelist: %s\n", err.msg);
 	free(text);
 	return rc;
 }

@@ -51,7 +51,8 @@ static void check_valid(const struct config *cfg)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct config cfg, before;
-	char err[CONFIG_ERR_MAX];
+	struct error e;
+	const char *err = e.msg;
 	FILE *f = fuzz_open(data, size);
 	int rc;
 
@@ -59,13 +60,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	config_defaults(&cfg);
 	before = cfg;
-	memset(err, 0x5a, sizeof(err));
-	rc = config_parse(&cfg, f, NAME, err);
+	memset(&e, 0x5a, sizeof(e));
+	rc = config_parse(&cfg, f, NAME, &e);
 	fclose(f);
 	FUZZ_CHECK(rc == 0 || rc == -1);
 	if (rc < 0) {
 		FUZZ_CHECK(memcmp(&cfg, &before, sizeof(cfg)) == 0);
-		FUZZ_CHECK(fuzz_terminated(err, sizeof(err)));
+		FUZZ_CHECK(fuzz_terminated(err, sizeof(e.msg)));
 		FUZZ_CHECK(strncmp(err, NAME ":", strlen(NAME ":")) == 0);
 		return 0;
 	}

@@ -93,16 +93,17 @@ static void check_round_trip(const struct state_entry *v, size_t n)
 {
 	struct state_entry *back = NULL;
 	size_t nback = 0;
-	char err[STATE_ERR_MAX];
+	struct error e = { "" };
+	const char *err = e.msg;
 
 	if (save_path[0] == '\0')
 		return;
-	if (state_save(save_path, v, n, err) < 0) {
+	if (state_save(save_path, v, n, &e) < 0) {
 		fprintf(stderr, "fuzz_state: cannot save (%s); round trip skipped\n", err);
 		save_path[0] = '\0';
 		return;
 	}
-	if (state_load(save_path, &back, &nback, NULL, NULL, err) != 0) {
+	if (state_load(save_path, &back, &nback, NULL, NULL, &e) != 0) {
 		fprintf(stderr, "fuzz_state: the saved file does not load: %s\n", err);
 		abort();
 	}
@@ -168,7 +169,7 @@ static void check_recovery(const uint8_t *data, size_t size, const struct bad *b
 {
 	struct state_entry *again = NULL;
 	struct bad none = { .n = 0 };
-	char err[STATE_ERR_MAX];
+	struct error e = { "" };
 	size_t len, nagain = 0;
 	uint8_t *clean;
 	FILE *f;
@@ -182,7 +183,7 @@ static void check_recovery(const uint8_t *data, size_t size, const struct bad *b
 		free(clean);
 		return;
 	}
-	rc = state_parse(f, NAME, &again, &nagain, on_bad, &none, err);
+	rc = state_parse(f, NAME, &again, &nagain, on_bad, &none, &e);
 	fclose(f);
 	FUZZ_CHECK(rc == 0 && none.n == 0 && nagain == n);
 	for (size_t i = 0; i < n; i++)
@@ -197,7 +198,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static bool ready;
 	struct state_entry *v = (struct state_entry *)(uintptr_t)1;	/* must be overwritten */
 	size_t n = SIZE_MAX;
-	char err[STATE_ERR_MAX];
+	struct error e = { "" };
+	const char *err = e.msg;
 	FILE *f;
 	int rc;
 
@@ -208,17 +210,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	f = fuzz_open(data, size);
 	if (f == NULL)
 		return 0;
-	memset(err, 0x5a, sizeof(err));
+	memset(&e, 0x5a, sizeof(e));
 	bad.n = 0;
 	bad.overflow = false;
-	rc = state_parse(f, NAME, &v, &n, on_bad, &bad, err);
+	rc = state_parse(f, NAME, &v, &n, on_bad, &bad, &e);
 	fclose(f);
 	FUZZ_CHECK(rc >= -1);
 	if (rc >= 0)
 		FUZZ_CHECK((size_t)rc == bad.n || bad.overflow);
 	if (rc < 0) {
 		FUZZ_CHECK(v == NULL && n == 0);
-		FUZZ_CHECK(fuzz_terminated(err, sizeof(err)));
+		FUZZ_CHECK(fuzz_terminated(err, sizeof(e.msg)));
 		FUZZ_CHECK(strncmp(err, NAME ":", strlen(NAME ":")) == 0);
 		return 0;
 	}

@@ -78,19 +78,20 @@ static void check_entries(const struct whitelist *wl)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct whitelist wl;
-	char err[WHITELIST_ERR_MAX];
+	struct error e;
+	const char *err = e.msg;
 	FILE *f = fuzz_open(data, size);
 	int rc;
 
 	if (f == NULL)
 		return 0;
-	memset(err, 0x5a, sizeof(err));
-	rc = whitelist_parse(&wl, f, NAME, err);
+	memset(&e, 0x5a, sizeof(e));
+	rc = whitelist_parse(&wl, f, NAME, &e);
 	fclose(f);
 	FUZZ_CHECK(rc == 0 || rc == -1);
 	if (rc < 0) {
 		FUZZ_CHECK(wl.nets == NULL && wl.nnets == 0 && wl.macs == NULL && wl.nmacs == 0);
-		FUZZ_CHECK(fuzz_terminated(err, sizeof(err)));
+		FUZZ_CHECK(fuzz_terminated(err, sizeof(e.msg)));
 		FUZZ_CHECK(strncmp(err, NAME ":", strlen(NAME ":")) == 0);
 		return 0;
 	}

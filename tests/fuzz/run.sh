@@ -57,10 +57,10 @@ done
 deps() {
 	case $1 in
 	packet) echo packet addr ;;
-	intake) echo intake packet addr $COMPAT_MODS ;;
-	config) echo config duration text ;;
-	whitelist) echo whitelist addr text ;;
-	state) echo state addr ;;
+	intake) echo intake packet addr error $COMPAT_MODS ;;
+	config) echo config duration text error ;;
+	whitelist) echo whitelist addr text error ;;
+	state) echo state addr error ;;
 	protocol) echo protocol ;;
 	commands)
 		for f in nflogd/*.c; do

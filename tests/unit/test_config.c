@@ -19,7 +19,7 @@
 /* ---- helpers ----------------------------------------------------------- */
 
 /* Feed `text` to config_parse() through fmemopen(). */
-static int parse_as(struct config *cfg, const char *text, const char *name, char *err)
+static int parse_as(struct config *cfg, const char *text, const char *name, struct error *err)
 {
 	FILE *f = text_stream(text);
 	int rc = config_parse(cfg, f, name, err);
@@ -31,11 +31,11 @@ static int parse_as(struct config *cfg, const char *text, const char *name, char
 /* Parse text over the defaults; it must succeed. */
 static void parse_ok(struct config *cfg, const char *text)
 {
-	char err[CONFIG_ERR_MAX] = "";
+	struct error err = { "" };
 
 	config_defaults(cfg);
-	if (parse_as(cfg, text, NAME, err) != 0)
-		fail_msg("config_parse refused:\n%s\nwith: %s", text, err);
+	if (parse_as(cfg, text, NAME, &err) != 0)
+		fail_msg("config_parse refused:\n%s\nwith: %s", text, err.msg);
 }
 
 /* A starting config that differs from the defaults in many fields, so a failed
@@ -67,13 +67,15 @@ static void expect_error_from(const struct config *start, const char *text,
 			      unsigned line, const char *needle)
 {
 	struct config cfg, before;
-	char err[CONFIG_ERR_MAX], prefix[64];
+	struct error e;
+	const char *err = e.msg;
+	char prefix[64];
 	int rc;
 
 	memcpy(&cfg, start, sizeof(cfg));
 	memcpy(&before, &cfg, sizeof(cfg));
-	memset(err, 0, sizeof(err));
-	rc = parse_as(&cfg, text, NAME, err);
+	memset(&e, 0, sizeof(e));
+	rc = parse_as(&cfg, text, NAME, &e);
 	if (rc != -1)
 		fail_msg("config_parse accepted (rc %d):\n%s", rc, text);
 	snprintf(prefix, sizeof(prefix), NAME ":%u: ", line);
@@ -321,9 +323,9 @@ static void test_words_accepted(void **state)
 		config_defaults(&cfg);
 		cfg.install_rules = !yn[i].install;
 		{
-			char err[CONFIG_ERR_MAX] = "";
+			struct error err;
 
-			assert_int_equal(parse_as(&cfg, yn[i].text, NAME, err), 0);
+			assert_int_equal(parse_as(&cfg, yn[i].text, NAME, &err), 0);
 		}
 		if (cfg.install_rules != yn[i].install)
 			fail_msg("%s gave install_rules = %d", yn[i].text, cfg.install_rules);
@@ -355,9 +357,9 @@ static void test_paths_accepted(void **state)
 	config_defaults(&cfg);
 	snprintf(cfg.on_block, sizeof(cfg.on_block), "/usr/local/bin/old");
 	{
-		char err[CONFIG_ERR_MAX] = "";
+		struct error err;
 
-		assert_int_equal(parse_as(&cfg, "on_block = \"\"\n", NAME, err), 0);
+		assert_int_equal(parse_as(&cfg, "on_block = \"\"\n", NAME, &err), 0);
 	}
 	assert_string_equal(cfg.on_block, "");
 
@@ -605,11 +607,11 @@ static void test_err_line_too_long(void **state)
 }
 
 /* The "NAME:LINE: " prefix may not push the message past the caller's
- * CONFIG_ERR_MAX buffer, however long the file name is (nflogd -c PATH). */
+ * struct error, however long the file name is (nflogd -c PATH). */
 static void test_err_long_name_stays_in_buffer(void **state)
 {
 	struct {
-		char err[CONFIG_ERR_MAX];
+		struct error err;
 		char guard[4096];
 	} b;
 	char name[700];
@@ -621,11 +623,11 @@ static void test_err_long_name_stays_in_buffer(void **state)
 	name[sizeof(name) - 1] = '\0';
 	memset(&b, 0x5a, sizeof(b));
 	config_defaults(&cfg);
-	assert_int_equal(parse_as(&cfg, "bogus = 1\n", name, b.err), -1);
-	assert_non_null(memchr(b.err, '\0', sizeof(b.err)));
+	assert_int_equal(parse_as(&cfg, "bogus = 1\n", name, &b.err), -1);
+	assert_non_null(memchr(b.err.msg, '\0', sizeof(b.err.msg)));
 	for (size_t i = 0; i < sizeof(b.guard); i++)
 		if (b.guard[i] != 0x5a)
-			fail_msg("config_parse wrote past err[CONFIG_ERR_MAX] (byte %zu "
+			fail_msg("config_parse wrote past its struct error (byte %zu "
 				 "beyond the end) for a %zu-character name",
 				 i, strlen(name));
 }
@@ -635,7 +637,7 @@ static void test_err_long_name_stays_in_buffer(void **state)
 static void test_load_missing_file(void **state)
 {
 	char dir[] = "/tmp/nflogd-test-config-XXXXXX", path[128];
-	char err[CONFIG_ERR_MAX] = "";
+	struct error e;
 	struct config cfg, def;
 
 	(void)state;
@@ -643,7 +645,7 @@ static void test_load_missing_file(void **state)
 	snprintf(path, sizeof(path), "%s/nflogd.conf", dir);
 	config_defaults(&cfg);
 	config_defaults(&def);
-	assert_int_equal(config_load(&cfg, path, err), 0);
+	assert_int_equal(config_load(&cfg, path, &e), 0);
 	assert_memory_equal(&cfg, &def, sizeof(cfg));
 	check_defaults(&cfg);
 	assert_int_equal(rmdir(dir), 0);
@@ -652,7 +654,8 @@ static void test_load_missing_file(void **state)
 static void test_load_file(void **state)
 {
 	char dir[] = "/tmp/nflogd-test-config-XXXXXX", path[128], prefix[160];
-	char err[CONFIG_ERR_MAX] = "";
+	struct error e;
+	const char *err = e.msg;
 	struct config cfg, before;
 	FILE *f;
 
@@ -665,7 +668,7 @@ static void test_load_file(void **state)
 	fputs("# test\nthreshold = 45\nports = 25,587\n", f);
 	assert_int_equal(fclose(f), 0);
 	config_defaults(&cfg);
-	assert_int_equal(config_load(&cfg, path, err), 0);
+	assert_int_equal(config_load(&cfg, path, &e), 0);
 	assert_int_equal(cfg.threshold, 45);
 	assert_int_equal(cfg.nports, 2);
 
@@ -676,7 +679,7 @@ static void test_load_file(void **state)
 	assert_int_equal(fclose(f), 0);
 	config_defaults(&cfg);
 	memcpy(&before, &cfg, sizeof(cfg));
-	assert_int_equal(config_load(&cfg, path, err), -1);
+	assert_int_equal(config_load(&cfg, path, &e), -1);
 	snprintf(prefix, sizeof(prefix), "%s:2: ", path);
 	if (strncmp(err, prefix, strlen(prefix)) != 0)
 		fail_msg("error \"%s\" does not start with \"%s\"", err, prefix);
@@ -691,7 +694,8 @@ static void test_load_file(void **state)
 static void test_load_unknown_group(void **state)
 {
 	char dir[] = "/tmp/nflogd-test-config-XXXXXX", path[128], want[200];
-	char err[CONFIG_ERR_MAX] = "";
+	struct error e;
+	const char *err = e.msg;
 	struct config cfg, before;
 	FILE *f;
 
@@ -704,7 +708,7 @@ static void test_load_unknown_group(void **state)
 	assert_int_equal(fclose(f), 0);
 	config_defaults(&cfg);
 	memcpy(&before, &cfg, sizeof(cfg));
-	assert_int_equal(config_load(&cfg, path, err), -1);
+	assert_int_equal(config_load(&cfg, path, &e), -1);
 	snprintf(want, sizeof(want), "%s:2: socket_group: no such group: 'nflogd-no-such-group'",
 		 path);
 	assert_string_equal(err, want);
@@ -714,7 +718,7 @@ static void test_load_unknown_group(void **state)
 	assert_non_null(f);
 	fputs("socket_group = root\n", f);
 	assert_int_equal(fclose(f), 0);
-	assert_int_equal(config_load(&cfg, path, err), 0);
+	assert_int_equal(config_load(&cfg, path, &e), 0);
 	assert_string_equal(cfg.socket_group, "root");
 
 	assert_int_equal(unlink(path), 0);

@@ -304,15 +304,15 @@ static void build_ruleset(struct fx *f, const struct nft_ruleset *rs,
 
 static void load_whitelist(struct fx *f, const char *text)
 {
-	char err[WHITELIST_ERR_MAX] = "";
+	struct error err = { "" };
 	FILE *in = fmemopen((void *)text, strlen(text), "r");
 	int rc;
 
 	assert_non_null(in);
-	rc = whitelist_parse(&f->wl, in, "test-whitelist", err);
+	rc = whitelist_parse(&f->wl, in, "test-whitelist", &err);
 	fclose(in);
 	if (rc != 0)
-		fail_msg("whitelist_parse: %s", err);
+		fail_msg("whitelist_parse: %s", err.msg);
 }
 
 static size_t count_type(const struct fx *f, uint16_t type)

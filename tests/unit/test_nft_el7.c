@@ -95,7 +95,8 @@ static void test_count_rules_across_datagrams(void **state)
 /* ---- a kernel without set timeouts --------------------------------------- */
 
 /* The kernel's answer to the ruleset batch: an ACK for every object
- * message, error err for the first set made with the timeout flag. */
+ * message, error err (-errno, as netlink carries it) for the first set made
+ * with the timeout flag. */
 static size_t answer(const struct nft_batch *b, int err, char *buf)
 {
 	size_t len = 0;
@@ -119,7 +120,7 @@ static size_t answer(const struct nft_batch *b, int err, char *buf)
 	return len;
 }
 
-static int parse_answer(struct nft *n, int err)
+static int parse_answer(struct nft *n, int err, struct error *msg)
 {
 	static const uint16_t port25[] = { 25 };
 	struct nft_ruleset rs = {
@@ -140,7 +141,7 @@ static int parse_answer(struct nft *n, int err)
 	assert_false(b.failed);
 	memset(n, 0, sizeof(*n));
 	n->timeouts = true;
-	assert_int_equal(nft_parse_acks(n, &b, buf, answer(&b, err, buf), &acks, &first_err),
+	assert_int_equal(nft_parse_acks(n, &b, buf, answer(&b, err, buf), &acks, &first_err, msg),
 			 MNL_CB_OK);
 	assert_int_equal(acks, b.nmsgs);
 	nft_batch_free(&b);
@@ -153,27 +154,48 @@ static int parse_answer(struct nft *n, int err)
 static void test_timeout_set_refused_answers(void **state)
 {
 	struct nft n;
+	struct error msg = { "" };
 	int rc;
 
 	(void)state;
-	rc = parse_answer(&n, -EINVAL);
-	assert_int_equal(rc, -EINVAL);
-	assert_non_null(strstr(n.err, "blocked4"));
+	rc = parse_answer(&n, -EINVAL, &msg);
+	assert_int_equal(rc, EINVAL);
+	assert_non_null(strstr(msg.msg, "blocked4"));
 	assert_true(nft_timeouts_refused(rc));
-	assert_true(nft_timeouts_refused(parse_answer(&n, -EOPNOTSUPP)));
-	assert_false(nft_timeouts_refused(parse_answer(&n, -ENOMEM)));
-	assert_int_equal(parse_answer(&n, 0), 0);
+	assert_true(nft_timeouts_refused(parse_answer(&n, -EOPNOTSUPP, &msg)));
+	assert_false(nft_timeouts_refused(parse_answer(&n, -ENOMEM, &msg)));
+	assert_int_equal(parse_answer(&n, 0, &msg), 0);
+}
+
+/* nft_install and nft_blocks tell refusals apart by errno after a failed
+ * commit: one that never reaches the kernel (a batch out of memory) sets
+ * it as well, with its message. */
+static void test_commit_failure_in_errno(void **state)
+{
+	struct nft n;
+	struct nft_batch b;
+	struct error msg = { "" };
+
+	(void)state;
+	memset(&n, 0, sizeof(n));
+	nft_batch_new(&n, &b);
+	b.failed = true;
+	errno = 0;
+	assert_int_equal(nft_commit(&n, &b, &msg), -1);
+	assert_int_equal(errno, ENOMEM);
+	assert_string_equal(msg.msg, "nft: out of memory building a batch");
+	nft_batch_free(&b);
 }
 
 static void test_timeouts_refused(void **state)
 {
 	(void)state;
-	assert_true(nft_timeouts_refused(-EOPNOTSUPP));
-	assert_true(nft_timeouts_refused(-EINVAL));	/* 3.10's answer */
+	assert_true(nft_timeouts_refused(EOPNOTSUPP));
+	assert_true(nft_timeouts_refused(EINVAL));	/* 3.10's answer */
 	assert_false(nft_timeouts_refused(0));
-	assert_false(nft_timeouts_refused(-ENOENT));
-	assert_false(nft_timeouts_refused(-EPERM));
-	assert_false(nft_timeouts_refused(-ENOBUFS));
+	assert_false(nft_timeouts_refused(ENOENT));
+	assert_false(nft_timeouts_refused(EPERM));
+	assert_false(nft_timeouts_refused(ENOBUFS));
 }
 
 static void test_expiry_mode_says_why(void **state)
@@ -234,6 +256,7 @@ int main(void)
 		cmocka_unit_test(test_count_rules_of_our_table_only),
 		cmocka_unit_test(test_count_rules_across_datagrams),
 		cmocka_unit_test(test_timeout_set_refused_answers),
+		cmocka_unit_test(test_commit_failure_in_errno),
 		cmocka_unit_test(test_timeouts_refused),
 		cmocka_unit_test(test_expiry_mode_says_why),
 		cmocka_unit_test(test_hash_backend_module),

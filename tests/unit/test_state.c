@@ -91,7 +91,7 @@ static void check_entry_equal(const struct state_entry *got, const struct state_
 struct bad_lines {
 	unsigned n;
 	unsigned line[BAD_MAX];
-	char msg[BAD_MAX][STATE_ERR_MAX];
+	char msg[BAD_MAX][ERROR_MAX];
 	char text[BAD_MAX][STATE_LINE_MAX];
 	size_t len[BAD_MAX];
 };
@@ -112,7 +112,7 @@ static void collect_bad(void *ctx, unsigned line, const char *msg, const char *t
 
 /* Parse `len` bytes (NULs allowed) through a temporary file. */
 static int parse_bytes(const char *text, size_t len, struct state_entry **out, size_t *n,
-		       struct bad_lines *bad, char *err)
+		       struct bad_lines *bad, struct error *err)
 {
 	FILE *f = tmpfile();
 	int rc;
@@ -131,10 +131,11 @@ static int parse_bytes(const char *text, size_t len, struct state_entry **out, s
 
 static struct state_entry *parse_ok(const char *text, size_t *n)
 {
-	char err[STATE_ERR_MAX] = "";
+	struct error e = { "" };
+	const char *err = e.msg;
 	struct state_entry *v;
 	struct bad_lines bad;
-	int rc = parse_bytes(text, strlen(text), &v, n, &bad, err);
+	int rc = parse_bytes(text, strlen(text), &v, n, &bad, &e);
 
 	if (rc != 0)
 		fail_msg("state_parse refused:\n%s\nwith: %s", text, rc < 0 ? err : bad.msg[0]);
@@ -159,13 +160,14 @@ static void check_message(const char *err, unsigned line, const char *needle, co
 /* Not a state file at all: refused whole, nothing handed back. */
 static void expect_fatal(const char *text, unsigned line, const char *needle)
 {
-	char err[STATE_ERR_MAX];
+	struct error e = { "" };
+	const char *err = e.msg;
 	struct state_entry *v = (struct state_entry *)(uintptr_t)1;
 	struct bad_lines bad;
 	size_t n = 99;
 
-	memset(err, 0, sizeof(err));
-	if (parse_bytes(text, strlen(text), &v, &n, &bad, err) != -1)
+	memset(&e, 0, sizeof(e));
+	if (parse_bytes(text, strlen(text), &v, &n, &bad, &e) != -1)
 		fail_msg("state_parse accepted:\n%s", text);
 	check_message(err, line, needle, text);
 	assert_null(v);
@@ -197,11 +199,12 @@ static size_t count_entry_lines(const char *text, size_t len)
  * entry kept. */
 static void expect_error_bytes(const char *text, size_t len, unsigned line, const char *needle)
 {
-	char err[STATE_ERR_MAX] = "";
+	struct error e = { "" };
+	const char *err = e.msg;
 	struct state_entry *v = (struct state_entry *)(uintptr_t)1;
 	struct bad_lines bad;
 	size_t n = 99, want = count_entry_lines(text, len) - 1;
-	int rc = parse_bytes(text, len, &v, &n, &bad, err);
+	int rc = parse_bytes(text, len, &v, &n, &bad, &e);
 
 	if (rc != 1)
 		fail_msg("state_parse gave %d (%s), want one bad line, for:\n%s", rc,
@@ -252,11 +255,11 @@ static char *read_file(const char *path)
 
 static void save_ok(const char *path, const struct state_entry *e, size_t n)
 {
-	char err[STATE_ERR_MAX] = "";
+	struct error err = { "" };
 	char tmp[300];
 
-	if (state_save(path, e, n, err) != 0)
-		fail_msg("state_save(%s) failed: %s", path, err);
+	if (state_save(path, e, n, &err) != 0)
+		fail_msg("state_save(%s) failed: %s", path, err.msg);
 	/* Atomic: nothing is left beside the file. */
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	if (exists(tmp))
@@ -265,11 +268,11 @@ static void save_ok(const char *path, const struct state_entry *e, size_t n)
 
 static struct state_entry *load_ok(const char *path, size_t *n)
 {
-	char err[STATE_ERR_MAX] = "";
+	struct error err = { "" };
 	struct state_entry *v = (struct state_entry *)(uintptr_t)1;
 
-	if (state_load(path, &v, n, NULL, NULL, err) != 0)
-		fail_msg("state_load(%s) failed: %s", path, err);
+	if (state_load(path, &v, n, NULL, NULL, &err) != 0)
+		fail_msg("state_load(%s) failed: %s", path, err.msg);
 	return v;
 }
 
@@ -499,7 +502,8 @@ static void test_save_failure_keeps_old(void **state)
 {
 	const char *dir = *state;
 	char path[128], tmp[140], file[140];
-	char err[STATE_ERR_MAX];
+	struct error e = { "" };
+	const char *err = e.msg;
 	struct state_entry old[] = {
 		entry("192.0.2.77", NULL, true, REASON_AUTO, 2, 40, 8, 100, 200, 50),
 	};
@@ -515,8 +519,8 @@ static void test_save_failure_keeps_old(void **state)
 
 	/* Something that is not a file sits at the tmp name. */
 	assert_int_equal(mkdir(tmp, 0700), 0);
-	memset(err, 0, sizeof(err));
-	assert_int_equal(state_save(path, new, 1, err), -1);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(state_save(path, new, 1, &e), -1);
 	if (strstr(err, tmp) == NULL || strchr(err, '\n'))
 		fail_msg("error \"%s\" should be one line naming %s", err, tmp);
 	got = load_ok(path, &n);
@@ -529,8 +533,8 @@ static void test_save_failure_keeps_old(void **state)
 	snprintf(file, sizeof(file), "%s/plain", dir);
 	write_file(file, "x\n");
 	snprintf(path, sizeof(path), "%s/plain/state", dir);
-	memset(err, 0, sizeof(err));
-	assert_int_equal(state_save(path, new, 1, err), -1);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(state_save(path, new, 1, &e), -1);
 	assert_true(strlen(err) > 0);
 	assert_null(strchr(err, '\n'));
 }
@@ -559,7 +563,8 @@ static void test_load_corrupt_names_file(void **state)
 {
 	const char *dir = *state;
 	char path[128], prefix[160];
-	char err[STATE_ERR_MAX] = "";
+	struct error e = { "" };
+	const char *err = e.msg;
 	struct state_entry *got = (struct state_entry *)(uintptr_t)1;
 	size_t n = 99;
 
@@ -567,7 +572,7 @@ static void test_load_corrupt_names_file(void **state)
 	struct bad_lines bad = { 0 };
 
 	write_file(path, HDR "# comment\n" GOOD("192.0.2.1") "192.0.2.2 blocked=yes " TAIL "\n");
-	assert_int_equal(state_load(path, &got, &n, collect_bad, &bad, err), 1);
+	assert_int_equal(state_load(path, &got, &n, collect_bad, &bad, &e), 1);
 	snprintf(prefix, sizeof(prefix), "%s:4: ", path);
 	if (strncmp(bad.msg[0], prefix, strlen(prefix)) != 0)
 		fail_msg("error \"%s\" does not start with \"%s\"", bad.msg[0], prefix);
@@ -577,8 +582,8 @@ static void test_load_corrupt_names_file(void **state)
 	/* A directory where the file should be. */
 	assert_int_equal(unlink(path), 0);
 	assert_int_equal(mkdir(path, 0700), 0);
-	memset(err, 0, sizeof(err));
-	assert_int_equal(state_load(path, &got, &n, NULL, NULL, err), STATE_REFUSED);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(state_load(path, &got, &n, NULL, NULL, &e), STATE_REFUSED);
 	assert_non_null(strstr(err, path));
 	assert_null(got);
 }
@@ -719,10 +724,10 @@ static void test_parse_errors_duplicates(void **state)
 			GOOD("192.0.2.1") GOOD("203.0.113.9");
 		struct state_entry *v;
 		struct bad_lines bad;
-		char err[STATE_ERR_MAX];
+		struct error e = { "" };
 		size_t n;
 
-		assert_int_equal(parse_bytes(text, strlen(text), &v, &n, &bad, err), 2);
+		assert_int_equal(parse_bytes(text, strlen(text), &v, &n, &bad, &e), 2);
 		assert_int_equal(n, 2);
 		assert_int_equal(bad.line[0], 4);
 		check_message(bad.msg[0], 4, "192.0.2.1 (also on line 3", text);
@@ -773,7 +778,8 @@ static void test_parse_errors_damage(void **state)
  * each bad one is handed back as it was read, to be set aside. */
 static void test_parse_keeps_good_lines(void **state)
 {
-	char text[8192], err[STATE_ERR_MAX];
+	char text[8192];
+	struct error e;
 	size_t len = 0, n;
 	struct state_entry *v;
 	struct bad_lines bad;
@@ -803,7 +809,7 @@ static void test_parse_keeps_good_lines(void **state)
 	}
 	len += (size_t)snprintf(text + len, sizeof(text) - len, "%s", cut);
 
-	assert_int_equal(parse_bytes(text, len, &v, &n, &bad, err), 5);
+	assert_int_equal(parse_bytes(text, len, &v, &n, &bad, &e), 5);
 	assert_int_equal(n, 20);
 	for (unsigned i = 0; i < 20; i++) {
 		char want[32];
@@ -838,7 +844,8 @@ static void test_parse_keeps_good_lines(void **state)
 /* A line longer than any entry is set aside (its start) and the next one read. */
 static void test_parse_long_line_then_good(void **state)
 {
-	char text[4096], err[STATE_ERR_MAX];
+	char text[4096];
+	struct error e;
 	struct state_entry *v;
 	struct bad_lines bad;
 	size_t n, len = (size_t)snprintf(text, sizeof(text), HDR);
@@ -847,7 +854,7 @@ static void test_parse_long_line_then_good(void **state)
 	memset(text + len, 'x', 2000);
 	len += 2000;
 	len += (size_t)snprintf(text + len, sizeof(text) - len, "\n" GOOD("192.0.2.9"));
-	assert_int_equal(parse_bytes(text, len, &v, &n, &bad, err), 1);
+	assert_int_equal(parse_bytes(text, len, &v, &n, &bad, &e), 1);
 	assert_int_equal(bad.line[0], 2);
 	check_message(bad.msg[0], 2, "too long", "");
 	assert_int_equal(bad.len[0], STATE_LINE_MAX - 1);
@@ -894,14 +901,16 @@ static void test_parse_ranges(void **state)
 static void test_load_refuses_fifo(void **state)
 {
 	const char *dir = *state;
-	char path[160], err[STATE_ERR_MAX] = "";
+	char path[160];
+	struct error e = { "" };
+	const char *err = e.msg;
 	struct state_entry *v = NULL;
 	size_t n = 99;
 
 	snprintf(path, sizeof(path), "%s/state", dir);
 	assert_int_equal(mkfifo(path, 0600), 0);
 	alarm(5);	/* a hang fails the test rather than stall the suite */
-	assert_int_equal(state_load(path, &v, &n, NULL, NULL, err), STATE_REFUSED);
+	assert_int_equal(state_load(path, &v, &n, NULL, NULL, &e), STATE_REFUSED);
 	alarm(0);
 	assert_non_null(strstr(err, path));
 	assert_non_null(strstr(err, "not a regular file"));
@@ -911,11 +920,12 @@ static void test_load_refuses_fifo(void **state)
 
 static void expect_refused(const char *path, const char *needle)
 {
-	char err[STATE_ERR_MAX] = "";
+	struct error e = { "" };
+	const char *err = e.msg;
 	struct state_entry *v = NULL;
 	size_t n = 99;
 
-	if (state_load(path, &v, &n, NULL, NULL, err) != STATE_REFUSED)
+	if (state_load(path, &v, &n, NULL, NULL, &e) != STATE_REFUSED)
 		fail_msg("%s loaded; want it refused (%s)", path, needle);
 	if (strstr(err, needle) == NULL || strstr(err, "refused") == NULL)
 		fail_msg("error \"%s\" does not say \"%s\" and refused", err, needle);

@@ -19,7 +19,7 @@
 
 /* ---- helpers ----------------------------------------------------------- */
 
-static int parse_text(struct whitelist *wl, const char *text, char *err)
+static int parse_text(struct whitelist *wl, const char *text, struct error *err)
 {
 	FILE *f = text_stream(text);
 	int rc = whitelist_parse(wl, f, NAME, err);
@@ -30,9 +30,10 @@ static int parse_text(struct whitelist *wl, const char *text, char *err)
 
 static void parse_ok(struct whitelist *wl, const char *text)
 {
-	char err[WHITELIST_ERR_MAX] = "";
+	struct error e = { "" };
+	const char *err = e.msg;
 
-	if (parse_text(wl, text, err) != 0)
+	if (parse_text(wl, text, &e) != 0)
 		fail_msg("whitelist_parse refused:\n%s\nwith: %s", text, err);
 }
 
@@ -214,11 +215,12 @@ static void test_parse_many_entries(void **state)
 static void expect_parse_error(const char *text, unsigned line, const char *needle)
 {
 	struct whitelist wl;
-	char err[WHITELIST_ERR_MAX], prefix[64];
+	struct error e = { "" };
+	const char *err = e.msg;
+	char prefix[64];
 
-	memset(err, 0, sizeof(err));
 	memset(&wl, 0xa5, sizeof(wl));
-	if (parse_text(&wl, text, err) != -1)
+	if (parse_text(&wl, text, &e) != -1)
 		fail_msg("whitelist_parse accepted:\n%s", text);
 	snprintf(prefix, sizeof(prefix), NAME ":%u: ", line);
 	if (strncmp(err, prefix, strlen(prefix)) != 0)
@@ -640,14 +642,14 @@ static void test_ranges_whole_space(void **state)
 static void test_load_missing_file(void **state)
 {
 	char dir[] = "/tmp/nflogd-test-wl-XXXXXX", path[128];
-	char err[WHITELIST_ERR_MAX] = "";
+	struct error e = { "" };
 	struct whitelist wl;
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/whitelist", dir);
 	memset(&wl, 0xa5, sizeof(wl));
-	assert_int_equal(whitelist_load(&wl, path, err), 0);
+	assert_int_equal(whitelist_load(&wl, path, &e), 0);
 	assert_int_equal(wl.nnets, 0);
 	assert_int_equal(wl.nmacs, 0);
 	assert_null(wl.nets);
@@ -659,7 +661,8 @@ static void test_load_missing_file(void **state)
 static void test_load_file(void **state)
 {
 	char dir[] = "/tmp/nflogd-test-wl-XXXXXX", path[128], prefix[160];
-	char err[WHITELIST_ERR_MAX] = "";
+	struct error e = { "" };
+	const char *err = e.msg;
 	struct whitelist wl;
 	FILE *f;
 
@@ -671,7 +674,7 @@ static void test_load_file(void **state)
 	assert_non_null(f);
 	fputs("192.0.2.0/24 # lan\n52:54:00:12:34:56\n", f);
 	assert_int_equal(fclose(f), 0);
-	assert_int_equal(whitelist_load(&wl, path, err), 0);
+	assert_int_equal(whitelist_load(&wl, path, &e), 0);
 	assert_int_equal(wl.nnets, 1);
 	assert_int_equal(wl.nmacs, 1);
 	check_covers(&wl, "192.0.2.99", true);
@@ -681,7 +684,7 @@ static void test_load_file(void **state)
 	assert_non_null(f);
 	fputs("192.0.2.0/24\n\n192.0.2.0/2x\n", f);
 	assert_int_equal(fclose(f), 0);
-	assert_int_equal(whitelist_load(&wl, path, err), -1);
+	assert_int_equal(whitelist_load(&wl, path, &e), -1);
 	snprintf(prefix, sizeof(prefix), "%s:3: ", path);
 	if (strncmp(err, prefix, strlen(prefix)) != 0)
 		fail_msg("error \"%s\" does not start with \"%s\"", err, prefix);

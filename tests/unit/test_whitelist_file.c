@@ -131,18 +131,20 @@ static void check_one_line(const char *err)
 
 static void add_ok(const struct fx *fx, const char *entry, const char *comment)
 {
-	char err[256] = "";
+	struct error e = { "" };
+	const char *err = e.msg;
 
-	if (whitelist_file_add(fx->path, entry, comment, err, sizeof(err)) != 0)
+	if (whitelist_file_add(fx->path, entry, comment, &e) != 0)
 		fail_msg("add '%s' refused: %s", entry, err);
 	check_no_tmp(fx);
 }
 
 static void del_ok(const struct fx *fx, const char *entry)
 {
-	char err[256] = "";
+	struct error e = { "" };
+	const char *err = e.msg;
 
-	if (whitelist_file_del(fx->path, entry, err, sizeof(err)) != 0)
+	if (whitelist_file_del(fx->path, entry, &e) != 0)
 		fail_msg("del '%s' refused: %s", entry, err);
 	check_no_tmp(fx);
 }
@@ -200,8 +202,9 @@ static void add_refused(const struct fx *fx, const char *entry, const char *comm
 			const char *want)
 {
 	struct snap before = snap_take(fx->path);
-	char err[256] = "";
-	int rc = whitelist_file_add(fx->path, entry, comment, err, sizeof(err));
+	struct error e = { "" };
+	const char *err = e.msg;
+	int rc = whitelist_file_add(fx->path, entry, comment, &e);
 
 	refused(fx, rc, err, want, &before);
 	free(before.text);
@@ -210,8 +213,9 @@ static void add_refused(const struct fx *fx, const char *entry, const char *comm
 static void del_refused(const struct fx *fx, const char *entry, const char *want)
 {
 	struct snap before = snap_take(fx->path);
-	char err[256] = "";
-	int rc = whitelist_file_del(fx->path, entry, err, sizeof(err));
+	struct error e = { "" };
+	const char *err = e.msg;
+	int rc = whitelist_file_del(fx->path, entry, &e);
 
 	refused(fx, rc, err, want, &before);
 	free(before.text);
@@ -252,7 +256,7 @@ static void test_add_creates_missing(void **state)
 {
 	struct fx *fx = *state;
 	struct whitelist wl;
-	char err[WHITELIST_ERR_MAX] = "";
+	struct error wl_err = { "" };
 	struct addr a = A("192.0.2.25"), b = A("192.0.2.26");
 	char *text;
 	mode_t old = umask(077);	/* the mode must not come from the umask */
@@ -271,8 +275,8 @@ static void test_add_creates_missing(void **state)
 	}
 	free(text);
 	assert_int_equal(file_mode(fx->path), 0644);
-	if (whitelist_load(&wl, fx->path, err) != 0)
-		fail_msg("created file does not load: %s", err);
+	if (whitelist_load(&wl, fx->path, &wl_err) != 0)
+		fail_msg("created file does not load: %s", wl_err.msg);
 	assert_int_equal(wl.nnets, 1);
 	assert_int_equal(wl.nmacs, 0);
 	assert_true(whitelist_covers_addr(&wl, &a));
@@ -345,10 +349,12 @@ static void test_add_duplicates(void **state)
 
 	/* The message names the argument and the line holding it. */
 	{
-		char err[256] = "", want[256];
+		struct error e = { "" };
+		const char *err = e.msg;
+		char want[256];
 
 		assert_int_equal(whitelist_file_add(fx->path, "52-54-00-ab-cd-ef", NULL,
-						    err, sizeof(err)), -1);
+						    &e), -1);
 		snprintf(want, sizeof(want),
 			 "52-54-00-ab-cd-ef is already in the whitelist (%s:7)", fx->path);
 		assert_string_equal(err, want);
@@ -391,10 +397,11 @@ static void test_add_invalid_entry(void **state)
 
 	/* The message names what was given. */
 	{
-		char err[256] = "";
+		struct error e = { "" };
+		const char *err = e.msg;
 
 		assert_int_equal(whitelist_file_add(fx->path, "mail.example", NULL,
-						    err, sizeof(err)), -1);
+						    &e), -1);
 		assert_string_equal(err, "'mail.example': not an address, CIDR or MAC");
 	}
 }
@@ -437,13 +444,13 @@ static void test_add_longest_line(void **state)
 	struct fx *fx = *state;
 	char comment[WHITELIST_COMMENT_MAX + 1];
 	struct whitelist wl;
-	char err[WHITELIST_ERR_MAX] = "";
+	struct error wl_err = { "" };
 
 	memset(comment, 'c', WHITELIST_COMMENT_MAX);
 	comment[WHITELIST_COMMENT_MAX] = '\0';
 	add_ok(fx, "2001:db8:1111:2222:3333:4444:5555:6666/127", comment);
-	if (whitelist_load(&wl, fx->path, err) != 0)
-		fail_msg("does not load: %s", err);
+	if (whitelist_load(&wl, fx->path, &wl_err) != 0)
+		fail_msg("does not load: %s", wl_err.msg);
 	assert_int_equal(wl.nnets, 1);
 	whitelist_free(&wl);
 }
@@ -455,13 +462,14 @@ static void test_add_refuses_bad_file(void **state)
 	char want[256];
 	struct whitelist_line *lines = NULL;
 	size_t n = 99;
-	char err[256] = "";
+	struct error e = { "" };
+	const char *err = e.msg;
 
 	write_file(fx->path, "192.0.2.25\n\nmail.example # typo\n198.51.100.1\n");
 	snprintf(want, sizeof(want), "%s:3: ", fx->path);
 	add_refused(fx, "203.0.113.7", NULL, want);
 	del_refused(fx, "192.0.2.25", want);
-	assert_int_equal(whitelist_file_list(fx->path, &lines, &n, err, sizeof(err)), -1);
+	assert_int_equal(whitelist_file_list(fx->path, &lines, &n, &e), -1);
 	assert_int_equal(strncmp(err, want, strlen(want)), 0);
 	assert_null(lines);
 	assert_int_equal(n, 0);
@@ -565,10 +573,11 @@ static void test_list(void **state)
 	struct fx *fx = *state;
 	struct whitelist_line *l = NULL;
 	size_t n = 0;
-	char err[256] = "";
+	struct error e = { "" };
+	const char *err = e.msg;
 
 	write_file(fx->path, sample);
-	if (whitelist_file_list(fx->path, &l, &n, err, sizeof(err)) != 0)
+	if (whitelist_file_list(fx->path, &l, &n, &e) != 0)
 		fail_msg("list: %s", err);
 	assert_int_equal(n, 4);
 	assert_string_equal(l[0].entry, "192.0.2.25");
@@ -587,11 +596,12 @@ static void test_list_after_add(void **state)
 	struct fx *fx = *state;
 	struct whitelist_line *l = NULL;
 	size_t n = 0;
-	char err[256] = "";
+	struct error e = { "" };
+	const char *err = e.msg;
 
 	add_ok(fx, "2001:DB8::/32", "v6 lab");
 	add_ok(fx, "52-54-00-12-34-56", "tablet # 2");
-	if (whitelist_file_list(fx->path, &l, &n, err, sizeof(err)) != 0)
+	if (whitelist_file_list(fx->path, &l, &n, &e) != 0)
 		fail_msg("list: %s", err);
 	assert_int_equal(n, 2);		/* the header is no entry */
 	assert_string_equal(l[0].entry, "2001:db8::/32");
@@ -606,16 +616,16 @@ static void test_list_missing_and_empty(void **state)
 	struct fx *fx = *state;
 	struct whitelist_line *l = (struct whitelist_line *)fx;	/* must be reset */
 	size_t n = 99;
-	char err[256] = "";
+	struct error e = { "" };
 
-	assert_int_equal(whitelist_file_list(fx->path, &l, &n, err, sizeof(err)), 0);
+	assert_int_equal(whitelist_file_list(fx->path, &l, &n, &e), 0);
 	assert_int_equal(n, 0);
 	assert_null(l);
 	assert_int_equal(access(fx->path, F_OK), -1);
 
 	write_file(fx->path, "# nothing yet\n\n");
 	n = 99;
-	assert_int_equal(whitelist_file_list(fx->path, &l, &n, err, sizeof(err)), 0);
+	assert_int_equal(whitelist_file_list(fx->path, &l, &n, &e), 0);
 	assert_int_equal(n, 0);
 	free(l);
 }
@@ -628,7 +638,8 @@ static void test_list_long_comment(void **state)
 	char text[400], want[WHITELIST_COMMENT_MAX + 1];
 	struct whitelist_line *l = NULL;
 	size_t n = 0;
-	char err[256] = "";
+	struct error e = { "" };
+	const char *err = e.msg;
 	int len;
 
 	/* 199 'a', then a 2-byte character straddling byte 200. */
@@ -637,7 +648,7 @@ static void test_list_long_comment(void **state)
 	len = snprintf(text, sizeof(text), "192.0.2.25 # %s\xc3\xa9zzzz\n", want);
 	assert_true(len > 0 && (size_t)len < sizeof(text));
 	write_file(fx->path, text);
-	if (whitelist_file_list(fx->path, &l, &n, err, sizeof(err)) != 0)
+	if (whitelist_file_list(fx->path, &l, &n, &e) != 0)
 		fail_msg("list: %s", err);
 	assert_int_equal(n, 1);
 	assert_string_equal(l[0].comment, want);
@@ -738,13 +749,14 @@ static void test_tmp_in_the_way(void **state)
 {
 	struct fx *fx = *state;
 	struct snap before;
-	char err[256] = "";
+	struct error e = { "" };
+	const char *err = e.msg;
 
 	write_file(fx->path, sample);
 	assert_int_equal(mkdir(fx->tmp, 0700), 0);
 	before = snap_take(fx->path);
 	assert_int_equal(whitelist_file_add(fx->path, "203.0.113.7", NULL,
-					    err, sizeof(err)), -1);
+					    &e), -1);
 	check_one_line(err);
 	assert_non_null(strstr(err, "whitelist.tmp"));
 	snap_check(&before, fx->path);
@@ -758,10 +770,11 @@ static void test_not_regular_file(void **state)
 
 	assert_int_equal(mkdir(fx->path, 0700), 0);
 	{
-		char err[256] = "";
+		struct error e = { "" };
+		const char *err = e.msg;
 
 		assert_int_equal(whitelist_file_add(fx->path, "192.0.2.1", NULL,
-						    err, sizeof(err)), -1);
+						    &e), -1);
 		check_one_line(err);
 		check_no_tmp(fx);
 	}
