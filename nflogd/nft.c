@@ -428,6 +428,7 @@ int nft_set_elems(struct nft *n, const char *table, const char *set, struct nft_
 
 	if (s == NULL)
 		return -1;
+	memset(buf, 0, MNL_SOCKET_BUFFER_SIZE);	/* the request's padding goes out too */
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_INET, NLM_F_DUMP, seq);
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, table);
 	nftnl_set_set_str(s, NFTNL_SET_NAME, set);
