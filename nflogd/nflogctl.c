@@ -34,22 +34,10 @@ struct reply_view {
 	size_t n;
 };
 
-#define USAGE_COLUMN 28
-
-/* The table's commands, with their help where it fits beside them. */
 static void usage(void)
 {
 	fprintf(stderr, "usage: nflogctl [-s SOCKET] [--json] COMMAND\n");
-	for (size_t i = 0; i < COMMAND_COUNT; i++) {
-		const struct command *c = &protocol_commands[i];
-		char synopsis[128];
-
-		command_synopsis(c, synopsis, sizeof(synopsis));
-		if (strlen(synopsis) + 2 <= USAGE_COLUMN)
-			fprintf(stderr, "  %-*s%s\n", USAGE_COLUMN, synopsis, c->help);
-		else
-			fprintf(stderr, "  %s\n  %-*s%s\n", synopsis, USAGE_COLUMN, "", c->help);
-	}
+	command_print_help(stderr);
 	exit(2);
 }
 

@@ -407,6 +407,22 @@ void command_usage(const char *name, char *buf, size_t len)
 	}
 }
 
+#define HELP_COLUMN 28
+
+void command_print_help(FILE *f)
+{
+	for (size_t i = 0; i < COMMAND_COUNT; i++) {
+		const struct command *c = &protocol_commands[i];
+		char synopsis[128];
+
+		command_synopsis(c, synopsis, sizeof(synopsis));
+		if (strlen(synopsis) + 2 <= HELP_COLUMN)
+			fprintf(f, "  %-*s%s\n", HELP_COLUMN, synopsis, c->help);
+		else
+			fprintf(f, "  %s\n  %-*s%s\n", synopsis, HELP_COLUMN, "", c->help);
+	}
+}
+
 static bool is_command(const char *name)
 {
 	for (size_t i = 0; i < COMMAND_COUNT; i++)

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "error.h"
 
@@ -136,6 +137,8 @@ extern const struct command protocol_commands[COMMAND_COUNT];
 const char *command_arg_name(enum arg_kind kind);
 /* "block ADDR [DURATION]": c as typed, into buf. */
 void command_synopsis(const struct command *c, char *buf, size_t len);
+/* One line per command, "  SYNOPSIS  HELP" (nflogctl's usage). */
+void command_print_help(FILE *f);
 /* Every form of the command `name`, as the daemon's usage error gives it:
  * "show ADDR", "whitelist list | add ADDR|CIDR|MAC [COMMENT] | del ...". */
 void command_usage(const char *name, char *buf, size_t len);
