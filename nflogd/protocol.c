@@ -504,6 +504,7 @@ const struct command *command_parse(char *line, char **words, int *n, struct err
 	const struct command *c;
 	int max = PROTOCOL_MAX_WORDS;
 
+	line[strcspn(line, "\r\n")] = '\0';	/* as protocol_split takes it */
 	next_word(&p, name, sizeof(name));
 	next_word(&p, sub, sizeof(sub));
 	if (!is_command(name)) {

@@ -61,7 +61,7 @@ deps() {
 	config) echo config duration text ;;
 	whitelist) echo whitelist addr text ;;
 	state) echo state addr ;;
-	protocol) echo protocol ;;
+	protocol) echo protocol error ;;
 	commands)
 		for f in nflogd/*.c; do
 			m=$(basename "$f" .c)
