@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "commands.h"
 #include "daemon.h"
 #include "duration.h"
 #include "log.h"
@@ -407,41 +408,55 @@ static void cmd_reload(struct nflogd *d, char **w, int n, struct reply *r)
 	reply_ok(r);
 }
 
-static const struct {
-	const char *name;
-	void (*fn)(struct nflogd *d, char **w, int n, struct reply *r);
-	bool keep_rest;		/* the last word is the rest of the line */
-} commands[] = {
-	{ "status", cmd_status, false },
-	{ "list", cmd_list, false },
-	{ "top", cmd_top, false },
-	{ "show", cmd_show, false },
-	{ "block", cmd_block, false },
-	{ "unblock", cmd_unblock, false },
-	{ "whitelist", cmd_whitelist, true },
-	{ "reload", cmd_reload, false },
-};
+typedef void (*command_fn)(struct nflogd *d, char **w, int n, struct reply *r);
 
+/* Each command of protocol_commands[] to its handler. No default: a
+ * command added to the table without one is a -Wswitch warning, and
+ * test_commands checks every one has a handler. */
+static command_fn handler(enum command_id id)
+{
+	switch (id) {
+	case CMD_STATUS: return cmd_status;
+	case CMD_LIST: return cmd_list;
+	case CMD_TOP: return cmd_top;
+	case CMD_SHOW: return cmd_show;
+	case CMD_BLOCK: return cmd_block;
+	case CMD_UNBLOCK: return cmd_unblock;
+	case CMD_WHITELIST_LIST:
+	case CMD_WHITELIST_ADD:
+	case CMD_WHITELIST_DEL: return cmd_whitelist;
+	case CMD_RELOAD: return cmd_reload;
+	case COMMAND_COUNT: break;
+	}
+	return NULL;
+}
+
+bool command_has_handler(enum command_id id)
+{
+	return handler(id) != NULL;
+}
+
+/* The table checks the words (protocol.h, command_parse) before a
+ * handler sees them. */
 void daemon_command(void *ctx, char *request, struct reply *r)
 {
 	struct nflogd *d = ctx;
 	char *words[PROTOCOL_MAX_WORDS];
-	char first[16];
+	const struct command *c;
+	struct error e;
+	command_fn fn;
 	int n;
 
 	d->now_ms = monotonic_ms();
-	request += strspn(request, " ");
-	snprintf(first, sizeof(first), "%.*s", (int)strcspn(request, " "), request);
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (strcmp(first, commands[i].name) != 0)
-			continue;
-		n = protocol_split(request, words, PROTOCOL_MAX_WORDS, commands[i].keep_rest);
-		if (n < 0) {
-			reply_error(r, "%s: too many arguments", first);
-			return;
-		}
-		commands[i].fn(d, words, n, r);
+	c = command_parse(request, words, &n, &e);
+	if (c == NULL) {
+		reply_error(r, "%s", e.msg);
 		return;
 	}
-	reply_error(r, "unknown command '%s'", first);
+	fn = handler(command_id_of(c));
+	if (fn == NULL) {
+		reply_error(r, "%s: not handled by this nflogd", c->name);
+		return;
+	}
+	fn(d, words, n, r);
 }

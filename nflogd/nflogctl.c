@@ -37,48 +37,19 @@ struct reply_view {
 
 static void usage(void)
 {
-	fprintf(stderr,
-		"usage: nflogctl [-s SOCKET] [--json] COMMAND\n"
-		"  status                      daemon, settings and counters\n"
-		"  list                        blocked hosts\n"
-		"  top [N]                     the N busiest SMTP senders now (10)\n"
-		"  show ADDR                   one host explained\n"
-		"  block ADDR [DURATION]       block by hand (90, 30m, 2h, 7d; 0 = until unblocked)\n"
-		"  unblock ADDR|all\n"
-		"  whitelist list\n"
-		"  whitelist add ADDR|CIDR|MAC [COMMENT]\n"
-		"  whitelist del ADDR|CIDR|MAC\n"
-		"  reload                      re-read config and whitelist\n");
+	fprintf(stderr, "usage: nflogctl [-s SOCKET] [--json] COMMAND\n");
+	command_print_help(stderr);
 	exit(2);
 }
 
-/* Arguments each command takes: min and max words after the command. */
-static void check_usage(int argc, char **argv)
+/* The command the arguments are, as the daemon will take them; usage if none. */
+static const struct command *check_usage(int argc, char **argv)
 {
-	static const struct { const char *cmd; int min, max; } shapes[] = {
-		{ "status", 0, 0 }, { "list", 0, 0 }, { "top", 0, 1 }, { "show", 1, 1 },
-		{ "block", 1, 2 }, { "unblock", 1, 1 }, { "reload", 0, 0 },
-	};
-	int args = argc - 1;
+	const struct command *c = command_match(argv, argc, NULL);
 
-	if (argc < 1)
+	if (c == NULL)
 		usage();
-	if (strcmp(argv[0], "whitelist") == 0) {
-		if (args >= 1 && strcmp(argv[1], "list") == 0 && args == 1)
-			return;
-		if (args >= 2 && strcmp(argv[1], "add") == 0)
-			return;
-		if (args == 2 && strcmp(argv[1], "del") == 0)
-			return;
-		usage();
-	}
-	for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++)
-		if (strcmp(argv[0], shapes[i].cmd) == 0) {
-			if (args < shapes[i].min || args > shapes[i].max)
-				usage();
-			return;
-		}
-	usage();
+	return c;
 }
 
 static int ask(const char *path, const char *request, char **out, size_t *outlen)
@@ -249,12 +220,20 @@ static void json_record(const struct record *r)
 	putchar('}');
 }
 
-/* Records of one type become an array under its name, except the one-only
- * kinds (status, host), which are objects. Lists the command always has
- * appear even when empty. */
-static void print_json(const struct reply_view *v, const char *const *lists)
+/* Is type one of the command's lists, or its one record of that type? */
+static const struct command_record *declared(const struct command *c, const char *type)
 {
-	const char *singles[] = { "status", "host", "unblocked", NULL };
+	for (int i = 0; i < COMMAND_MAX_RECORDS && c->records[i].type; i++)
+		if (strcmp(c->records[i].type, type) == 0)
+			return &c->records[i];
+	return NULL;
+}
+
+/* Records of one type become an array under its name, except those the
+ * command has one of (status, host), which are objects. The command's
+ * lists appear even when empty; a type it does not declare is a list. */
+static void print_json(const struct reply_view *v, const struct command *c)
+{
 	const char **seen = NULL;
 	size_t nseen = 0;
 	bool first = true;
@@ -275,8 +254,7 @@ static void print_json(const struct reply_view *v, const char *const *lists)
 		}
 		seen = p;
 		seen[nseen++] = v->r[i].type;
-		for (const char *const *s = singles; *s; s++)
-			single |= strcmp(*s, v->r[i].type) == 0;
+		single = declared(c, v->r[i].type) && !declared(c, v->r[i].type)->list;
 		printf(",");
 		json_string(v->r[i].type);
 		printf(":");
@@ -296,14 +274,16 @@ static void print_json(const struct reply_view *v, const char *const *lists)
 		}
 		printf("]");
 	}
-	for (const char *const *l = lists; l && *l; l++) {
+	for (int l = 0; l < COMMAND_MAX_RECORDS && c->records[l].type; l++) {
 		bool present = false;
 
+		if (!c->records[l].list)
+			continue;
 		for (size_t j = 0; j < nseen; j++)
-			present |= strcmp(seen[j], *l) == 0;
+			present |= strcmp(seen[j], c->records[l].type) == 0;
 		if (!present) {
 			printf(",");
-			json_string(*l);
+			json_string(c->records[l].type);
 			printf(":[]");
 		}
 	}
@@ -523,55 +503,45 @@ static void print_whitelist(const struct reply_view *v)
 	table_print(&t);
 }
 
-static void print_human(int argc, char **argv, const struct reply_view *v)
+static void print_block(char **argv, const struct reply_view *v)
 {
-	const char *cmd = argv[0];
+	char exp[32];
+	const char *e = v->n ? expires(&v->r[0], exp, sizeof(exp)) : "?";
 
-	if (!strcmp(cmd, "list"))
-		print_list(v);
-	else if (!strcmp(cmd, "top"))
-		print_top(v);
-	else if (!strcmp(cmd, "show"))
-		print_show(v);
-	else if (!strcmp(cmd, "status") && v->n)
-		print_fields(&v->r[0]);
-	else if (!strcmp(cmd, "whitelist") && !strcmp(argv[1], "list"))
-		print_whitelist(v);
-	else if (!strcmp(cmd, "whitelist"))
-		printf("whitelist %s %s: done; %s host(s) unblocked\n", argv[1], argv[2],
-		       or_dash(v->n ? get(&v->r[0], "unblocked") : NULL));
-	else if (!strcmp(cmd, "block")) {
-		char exp[32];
-
-		const char *e = v->n ? expires(&v->r[0], exp, sizeof(exp)) : "?";
-
-		if (strcmp(e, "never") == 0)
-			printf("blocked %s until unblocked\n", argv[1]);
-		else
-			printf("blocked %s for %s\n", argv[1], e);
-	} else if (!strcmp(cmd, "unblock"))
-		printf("unblocked %s host(s)\n", v->n ? or_dash(get(&v->r[0], "count")) : "0");
+	if (strcmp(e, "never") == 0)
+		printf("blocked %s until unblocked\n", argv[1]);
 	else
-		printf("%s: done\n", cmd);
-	(void)argc;
+		printf("blocked %s for %s\n", argv[1], e);
 }
 
-/* The command's lists, present in JSON even when empty. */
-static const char *const *lists_of(const char *cmd)
+static void print_whitelist_edit(char **argv, const struct reply_view *v)
 {
-	static const char *const list[] = { "blocked", NULL }, *const top[] = { "top", NULL },
-				 *const show[] = { "destination", NULL },
-				 *const wl[] = { "whitelist", NULL };
+	printf("whitelist %s %s: done; %s host(s) unblocked\n", argv[1], argv[2],
+	       or_dash(v->n ? get(&v->r[0], "unblocked") : NULL));
+}
 
-	if (!strcmp(cmd, "list"))
-		return list;
-	if (!strcmp(cmd, "top"))
-		return top;
-	if (!strcmp(cmd, "show"))
-		return show;
-	if (!strcmp(cmd, "whitelist"))
-		return wl;
-	return NULL;
+/* No default: a command added to the table needs its rendering here. */
+static void print_human(const struct command *c, char **argv, const struct reply_view *v)
+{
+	switch (command_id_of(c)) {
+	case CMD_STATUS:
+		if (v->n)
+			print_fields(&v->r[0]);
+		return;
+	case CMD_LIST: print_list(v); return;
+	case CMD_TOP: print_top(v); return;
+	case CMD_SHOW: print_show(v); return;
+	case CMD_BLOCK: print_block(argv, v); return;
+	case CMD_UNBLOCK:
+		printf("unblocked %s host(s)\n", v->n ? or_dash(get(&v->r[0], "count")) : "0");
+		return;
+	case CMD_WHITELIST_LIST: print_whitelist(v); return;
+	case CMD_WHITELIST_ADD:
+	case CMD_WHITELIST_DEL: print_whitelist_edit(argv, v); return;
+	case CMD_RELOAD:
+	case COMMAND_COUNT: break;
+	}
+	printf("%s: done\n", c->name);
 }
 
 /* An "ok" reply without its end line: say so, and how much came. */
@@ -606,6 +576,7 @@ int main(int argc, char **argv)
 	const char *socket_path = NULL;
 	bool json = false;
 	char request[PROTOCOL_REQUEST_MAX + 2] = "", *reply, *body;
+	const struct command *cmd;
 	struct reply_view v;
 	size_t len;
 	int i;
@@ -621,7 +592,7 @@ int main(int argc, char **argv)
 		} else
 			usage();
 	}
-	check_usage(argc - i, argv + i);
+	cmd = check_usage(argc - i, argv + i);
 	if (socket_path == NULL) {	/* the daemon's own setting, if it changed it */
 		static struct config cfg;
 		config_defaults(&cfg);
@@ -668,12 +639,12 @@ int main(int argc, char **argv)
 		free(reply);
 		return 1;
 	}
-	if (!strcmp(argv[i], "list"))
+	if (command_id_of(cmd) == CMD_LIST)
 		qsort(v.r, v.n, sizeof(v.r[0]), by_since);
 	if (json)
-		print_json(&v, lists_of(argv[i]));
+		print_json(&v, cmd);
 	else
-		print_human(argc - i, argv + i, &v);
+		print_human(cmd, argv + i, &v);
 	free_records(&v);
 	free(reply);
 	return 0;

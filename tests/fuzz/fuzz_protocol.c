@@ -1,6 +1,7 @@
-/* The control protocol over arbitrary bytes: protocol_split on a request
- * line, protocol_parse_record on a reply line, and the reply encoder's
- * promise that any value comes back from the parser unchanged. */
+/* The control protocol over arbitrary bytes: protocol_split and
+ * command_parse on a request line, protocol_parse_record on a reply line,
+ * and the reply encoder's promise that any value comes back from the
+ * parser unchanged. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -27,6 +28,29 @@ static void check_split(const uint8_t *data, size_t size, int max, bool keep_res
 		FUZZ_CHECK(strpbrk(words[i], "\r\n") == NULL);
 		if (!keep_rest || i < n - 1)
 			FUZZ_CHECK(strchr(words[i], ' ') == NULL);
+	}
+	free(line);
+}
+
+/* A request the table takes is a command's words, as nflogctl would
+ * check them; one it refuses has its one-line reason. */
+static void check_command(const uint8_t *data, size_t size)
+{
+	char *line = fuzz_strndup(data, size);
+	char *words[PROTOCOL_MAX_WORDS];
+	struct error e = { "" };
+	const struct command *c;
+	int n = -1;
+
+	c = command_parse(line, words, &n, &e);
+	if (c == NULL) {
+		FUZZ_CHECK(e.msg[0] != '\0' && strchr(e.msg, '\n') == NULL);
+	} else {
+		FUZZ_CHECK(n >= 1 && n <= PROTOCOL_MAX_WORDS);
+		FUZZ_CHECK(c >= protocol_commands && c < protocol_commands + COMMAND_COUNT);
+		FUZZ_CHECK(strcmp(words[0], c->name) == 0);
+		FUZZ_CHECK(c->sub == NULL || (n >= 2 && strcmp(words[1], c->sub) == 0));
+		FUZZ_CHECK(command_match(words, n, NULL) == c);
 	}
 	free(line);
 }
@@ -165,6 +189,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_split(data, size, max, false);
 		check_split(data, size, max, true);
 	}
+	check_command(data, size);
 	check_record(data, size);
 	check_round_trip(data, size);
 	return 0;

@@ -61,7 +61,7 @@ deps() {
 	config) echo config duration text error ;;
 	whitelist) echo whitelist addr text error ;;
 	state) echo state addr error ;;
-	protocol) echo protocol ;;
+	protocol) echo protocol error ;;
 	commands)
 		for f in nflogd/*.c; do
 			m=$(basename "$f" .c)
