@@ -112,7 +112,7 @@ enum monitor_verdict nft_monitor_classify(const void *buf, size_t len, const cha
 {
 	const struct nlmsghdr *nlh = buf;
 	int remaining = len > INT32_MAX ? INT32_MAX : (int)len;
-	enum monitor_verdict v = MONITOR_QUIET;
+	enum monitor_verdict v = MONITOR_UNTOUCHED;
 
 	for (; remaining >= (int)NLMSG_HDRLEN && nlh->nlmsg_len >= NLMSG_HDRLEN &&
 	       nlh->nlmsg_len <= (uint32_t)remaining;
@@ -153,7 +153,7 @@ enum monitor_verdict nft_monitor_drain(struct nft_monitor *m, const char *table,
 				continue;
 			}
 			return hit ? MONITOR_HIT : lost ? MONITOR_UNSURE
-			       : elems ? MONITOR_ELEMENTS : MONITOR_QUIET;
+			       : elems ? MONITOR_ELEMENTS : MONITOR_UNTOUCHED;
 		}
 		m->events++;
 		switch (nft_monitor_classify(m->buf, (size_t)r, table, our_portid)) {
