@@ -12,14 +12,13 @@
 #include <linux/netfilter/nf_tables.h>
 
 #include "compat/compat.h"
+#include "sockbuf.h"
 
 #define MONITOR_BUF (256 << 10)
 #define MONITOR_RCVBUF (4 << 20)	/* a ruleset flush sends one event per object */
 
 int nft_monitor_open(struct nft_monitor *m, char *err, size_t errlen)
 {
-	int rcvbuf = MONITOR_RCVBUF;
-
 	memset(m, 0, sizeof(*m));
 	m->buf = malloc(MONITOR_BUF);
 	m->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -29,9 +28,7 @@ int nft_monitor_open(struct nft_monitor *m, char *err, size_t errlen)
 		nft_monitor_close(m);
 		return -1;
 	}
-	if (setsockopt(mnl_socket_get_fd(m->nl), SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
-		       sizeof(rcvbuf)) < 0)
-		setsockopt(mnl_socket_get_fd(m->nl), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	sockbuf_set_rcvbuf(mnl_socket_get_fd(m->nl), MONITOR_RCVBUF);
 	return 0;
 }
 
