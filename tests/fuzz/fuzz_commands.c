@@ -177,7 +177,7 @@ static void setup(void)
 	d.epfd = -1;
 	d.control.fd = -1;
 	d.seed = SEED;
-	d.now_ms = d.started_ms = d.last_housekeeping_ms = d.state_saved_ms = monotonic_ms();
+	d.now_ms = d.started_ms = d.last_housekeeping_ms = monotonic_ms();
 	leases_init(&d.leases);
 	d.tracker = tracker_new(d.cfg.max_hosts, d.cfg.window, d.seed, d.now_ms);
 	d.recent = calloc(1, sizeof(*d.recent));

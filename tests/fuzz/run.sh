@@ -57,7 +57,7 @@ done
 deps() {
 	case $1 in
 	packet) echo packet addr ;;
-	intake) echo intake packet addr $COMPAT_MODS ;;
+	intake) echo intake packet addr sockbuf $COMPAT_MODS ;;
 	config) echo config duration text ;;
 	whitelist) echo whitelist addr text ;;
 	state) echo state addr ;;
