@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "daemon.h"
 #include "duration.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "whitelist_file.h"
 
@@ -18,17 +19,13 @@
 static void put_identity(struct nflogd *d, struct reply *r, const struct addr *a,
 			 const struct mac *mac)
 {
-	const struct lease *l;
+	struct identity id = daemon_identify(d, a, mac);
 	char m[MAC_STRLEN];
 
-	leases_refresh(&d->leases, d->cfg.leases_file, time(NULL));
-	l = leases_find(&d->leases, a);
-	if (mac)
-		reply_str(r, "mac", mac_format(mac, m));
-	else if (l && l->has_mac)
-		reply_str(r, "mac", mac_format(&l->mac, m));
-	if (l && l->hostname[0])
-		reply_str(r, "hostname", l->hostname);
+	if (id.mac)
+		reply_str(r, "mac", mac_format(id.mac, m));
+	if (id.hostname[0])
+		reply_str(r, "hostname", id.hostname);
 }
 
 /* "expires_in" seconds (rounded up), or "expires" never. */
@@ -46,7 +43,7 @@ static void put_block(struct nflogd *d, struct reply *r, const struct offender *
 
 	reply_str(r, "addr", addr_format(&o->addr, a));
 	put_identity(d, r, &o->addr, o->has_mac ? &o->mac : NULL);
-	reply_num(r, "since", daemon_wall(d, o->since_ms));
+	reply_num(r, "since", wall_of_monotonic(o->since_ms));
 	put_expiry(d, r, o);
 	reply_num(r, "conns", o->conns);
 	reply_num(r, "dsts", o->dsts);
@@ -56,18 +53,21 @@ static void put_block(struct nflogd *d, struct reply *r, const struct offender *
 
 static void cmd_status(struct nflogd *d, char **w, int n, struct reply *r)
 {
-	const struct intake_stats *in = &d->intake.stats;
-	struct latency_summary lat = latency_summarize(&d->block_latency);
-	struct latency_summary own = latency_summarize(&d->block_handling);
+	struct daemon_status st;
+	const struct intake_stats *in = &st.intake;
+	const struct event_stats *ev = &st.events;
+	const struct table_stats *tab = &st.table.stats;
+	const struct latency_summary *lat = &st.table.latency, *own = &st.table.handling;
 	char ports[96];
 
 	(void)w;
 	(void)n;
+	daemon_status(d, &st);
 	config_format_ports(&d->cfg, ports, sizeof(ports));
 	reply_ok(r);
 	reply_record(r, "status");
 	reply_str(r, "version", NFLOGD_VERSION);
-	reply_num(r, "uptime", (int64_t)((d->now_ms - d->started_ms) / 1000));
+	reply_num(r, "uptime", (int64_t)st.uptime_s);
 	reply_str(r, "mode", d->dry_run ? "dry-run" : "blocking");
 	reply_num(r, "nflog_group", d->cfg.nflog_group);
 	reply_str(r, "ports", ports);
@@ -78,41 +78,41 @@ static void cmd_status(struct nflogd *d, char **w, int n, struct reply *r)
 	reply_num(r, "block_time_max", (int64_t)d->cfg.block_time_max);
 	reply_str(r, "block_scope", d->cfg.block_scope == SCOPE_ALL ? "all" : "smtp");
 	reply_str(r, "table", d->cfg.table);
-	reply_str(r, "kernel_timeouts", d->nft.timeouts ? "yes" : "no");
-	reply_str(r, "expiry", nft_expiry_mode(&d->nft));
+	reply_str(r, "kernel_timeouts", st.table.timeouts ? "yes" : "no");
+	reply_str(r, "expiry", st.table.expiry);
 	reply_num(r, "events_received", (int64_t)in->events);
 	reply_num(r, "events_lost", (int64_t)in->lost);
 	reply_num(r, "overruns", (int64_t)in->overruns);
-	reply_num(r, "datagrams_dropped", intake_socket_drops(&d->intake));
+	reply_num(r, "datagrams_dropped", st.intake_drops);
 	reply_num(r, "datagrams", (int64_t)in->datagrams);
 	reply_num(r, "bytes", (int64_t)in->bytes);
-	reply_num(r, "kernel_batching", d->intake.qthreshold);
-	reply_num(r, "malformed", (int64_t)(in->malformed + d->stats.malformed));
-	reply_num(r, "counted", (int64_t)d->stats.counted);
-	reply_num(r, "unparsed_counted", (int64_t)d->stats.unparsed_counted);
-	reply_num(r, "retransmits", (int64_t)d->stats.retransmits);
-	reply_num(r, "whitelisted", (int64_t)d->stats.whitelisted);
-	reply_num(r, "spoofed_events", (int64_t)d->stats.spoofed);
-	reply_num(r, "spoof_suspects", d->suspects.n);
-	reply_num(r, "hosts_tracked", (int64_t)tracker_count(d->tracker));
-	reply_num(r, "hosts_evicted", (int64_t)d->tracker->stats.evicted);
-	reply_num(r, "hosts_blocked", d->policy->nblocked);
-	reply_num(r, "blocks", (int64_t)d->stats.blocks);
-	reply_num(r, "unblocks", (int64_t)d->stats.unblocks);
-	reply_num(r, "block_refused", (int64_t)d->stats.block_refused);
-	reply_num(r, "released_early_cap", (int64_t)d->policy->released_early);
-	reply_num(r, "kernel_errors", (int64_t)d->stats.kernel_errors);
-	reply_num(r, "table_restores", (int64_t)d->stats.table_restores);
-	reply_num(r, "elements_restored", (int64_t)d->stats.elements_restored);
-	reply_num(r, "block_latency_samples", lat.n);
-	reply_num(r, "block_latency_p50_us", lat.p50);
-	reply_num(r, "block_latency_p99_us", lat.p99);
-	reply_num(r, "block_latency_max_us", lat.max);
-	reply_num(r, "block_handling_p50_us", own.p50);
-	reply_num(r, "block_handling_p99_us", own.p99);
-	reply_num(r, "block_handling_max_us", own.max);
-	reply_num(r, "control_busy", (int64_t)d->control.busy);
-	reply_num(r, "control_cut", (int64_t)d->control.cut);
+	reply_num(r, "kernel_batching", st.kernel_batching);
+	reply_num(r, "malformed", (int64_t)(in->malformed + ev->malformed));
+	reply_num(r, "counted", (int64_t)ev->counted);
+	reply_num(r, "unparsed_counted", (int64_t)ev->unparsed_counted);
+	reply_num(r, "retransmits", (int64_t)ev->retransmits);
+	reply_num(r, "whitelisted", (int64_t)ev->whitelisted);
+	reply_num(r, "spoofed_events", (int64_t)ev->spoofed);
+	reply_num(r, "spoof_suspects", (int64_t)st.spoof_suspects);
+	reply_num(r, "hosts_tracked", (int64_t)st.hosts_tracked);
+	reply_num(r, "hosts_evicted", (int64_t)st.hosts_evicted);
+	reply_num(r, "hosts_blocked", st.hosts_blocked);
+	reply_num(r, "blocks", (int64_t)ev->blocks);
+	reply_num(r, "unblocks", (int64_t)ev->unblocks);
+	reply_num(r, "block_refused", (int64_t)ev->block_refused);
+	reply_num(r, "released_early_cap", (int64_t)st.released_early);
+	reply_num(r, "kernel_errors", (int64_t)tab->kernel_errors);
+	reply_num(r, "table_restores", (int64_t)tab->restores);
+	reply_num(r, "elements_restored", (int64_t)tab->elements_restored);
+	reply_num(r, "block_latency_samples", lat->n);
+	reply_num(r, "block_latency_p50_us", lat->p50);
+	reply_num(r, "block_latency_p99_us", lat->p99);
+	reply_num(r, "block_latency_max_us", lat->max);
+	reply_num(r, "block_handling_p50_us", own->p50);
+	reply_num(r, "block_handling_p99_us", own->p99);
+	reply_num(r, "block_handling_max_us", own->max);
+	reply_num(r, "control_busy", (int64_t)st.control_busy);
+	reply_num(r, "control_cut", (int64_t)st.control_cut);
 }
 
 /* The blocks from record `cursor` on, a slice at a time, in the policy's
@@ -121,16 +121,12 @@ static void cmd_status(struct nflogd *d, char **w, int n, struct reply *r)
 static bool list_more(void *ctx, struct reply *r)
 {
 	struct nflogd *d = ctx;
-	const struct policy *p = d->policy;
+	const struct offender *o;
 
 	d->now_ms = monotonic_ms();
-	for (; r->cursor < p->fresh; r->cursor++) {
-		const struct offender *o = &p->recs[r->cursor];
-
+	for (; (o = policy_next_blocked(d->policy, &r->cursor)) != NULL; r->cursor++) {
 		if (r->len >= REPLY_SLICE_BYTES)
 			return true;
-		if (!o->blocked)
-			continue;
 		reply_record(r, "blocked");
 		put_block(d, r, o);
 	}
@@ -157,7 +153,7 @@ static void put_host(struct nflogd *d, struct reply *r, const struct host *h)
 	reply_num(r, "window", tracker_window_count(d->tracker, h, d->now_ms));
 	reply_num(r, "total", h->total);
 	reply_num(r, "dsts", tracker_window_dsts(d->tracker, h, d->now_ms));
-	reply_num(r, "last_seen", daemon_wall(d, tracker_host_ms(d->tracker, h->last_seen)));
+	reply_num(r, "last_seen", wall_of_monotonic(tracker_host_ms(d->tracker, h->last_seen)));
 }
 
 static void cmd_top(struct nflogd *d, char **w, int n, struct reply *r)
@@ -246,7 +242,7 @@ static void cmd_show(struct nflogd *d, char **w, int n, struct reply *r)
 				 ">= min_destinations %u", o->conns, d->cfg.window, d->cfg.threshold,
 				 o->dsts, d->cfg.min_destinations);
 		reply_str(r, "why", why);
-		reply_num(r, "since", daemon_wall(d, o->since_ms));
+		reply_num(r, "since", wall_of_monotonic(o->since_ms));
 		put_expiry(d, r, o);
 		reply_num(r, "conns", o->conns);
 		reply_num(r, "dsts", o->dsts);
@@ -260,12 +256,11 @@ static void cmd_show(struct nflogd *d, char **w, int n, struct reply *r)
 	}
 	if (o) {
 		reply_num(r, "offences", o->offences);
-		reply_num(r, "next_block", (int64_t)policy_block_duration(&d->policy->cfg,
-									   o->offences + 1) / 1000);
+		reply_num(r, "next_block", (int64_t)policy_next_block_ms(d->policy, o) / 1000);
 	}
 	if (h) {
-		reply_num(r, "first_seen", daemon_wall(d, tracker_host_ms(d->tracker, h->first_seen)));
-		reply_num(r, "last_seen", daemon_wall(d, tracker_host_ms(d->tracker, h->last_seen)));
+		reply_num(r, "first_seen", wall_of_monotonic(tracker_host_ms(d->tracker, h->first_seen)));
+		reply_num(r, "last_seen", wall_of_monotonic(tracker_host_ms(d->tracker, h->last_seen)));
 		reply_num(r, "window", tracker_window_count(d->tracker, h, d->now_ms));
 		reply_num(r, "window_dsts", tracker_window_dsts(d->tracker, h, d->now_ms));
 		reply_num(r, "total", h->total);
@@ -276,7 +271,7 @@ static void cmd_show(struct nflogd *d, char **w, int n, struct reply *r)
 		reply_record(r, "destination");
 		reply_str(r, "addr", addr_format(&top[i].dst, text));
 		reply_num(r, "conns", top[i].count);
-		reply_num(r, "last", daemon_wall(d, top[i].last_ms));
+		reply_num(r, "last", wall_of_monotonic(top[i].last_ms));
 	}
 }
 
@@ -304,7 +299,7 @@ static void cmd_block(struct nflogd *d, char **w, int n, struct reply *r)
 	if (o && o->blocked)	/* a new length replaces the old one */
 		daemon_unblock(d, o, "blocked again by hand");
 	o = daemon_block(d, &a, NULL, REASON_MANUAL, seconds * 1000, 0, 0);
-	daemon_flush(d);
+	table_flush(&d->table);
 	if (o == NULL) {
 		reply_error(r, "max_blocked %u reached with blocks until unblocked", d->cfg.max_blocked);
 		return;
@@ -340,7 +335,7 @@ static void cmd_unblock(struct nflogd *d, char **w, int n, struct reply *r)
 		daemon_unblock(d, o, "by hand");
 		count = 1;
 	}
-	daemon_flush(d);
+	table_flush(&d->table);
 	reply_ok(r);
 	reply_record(r, "unblocked");
 	reply_num(r, "count", count);
@@ -351,7 +346,7 @@ static void cmd_whitelist(struct nflogd *d, char **w, int n, struct reply *r)
 	struct error err;
 	struct whitelist_line *lines;
 	size_t nlines;
-	uint32_t before = d->policy->nblocked;
+	uint32_t before = policy_blocked_count(d->policy);
 
 	if (n >= 2 && strcmp(w[1], "list") == 0 && n == 2) {
 		if (whitelist_file_list(d->cfg.whitelist, &lines, &nlines, &err) < 0) {
@@ -386,11 +381,11 @@ static void cmd_whitelist(struct nflogd *d, char **w, int n, struct reply *r)
 		reply_error(r, "the file changed but applying it failed: %s", err.msg);
 		return;
 	}
-	daemon_flush(d);
+	table_flush(&d->table);
 	reply_ok(r);
 	reply_record(r, "whitelist");
 	reply_str(r, "entry", w[2]);
-	reply_num(r, "unblocked", before - d->policy->nblocked);
+	reply_num(r, "unblocked", before - policy_blocked_count(d->policy));
 }
 
 static void cmd_reload(struct nflogd *d, char **w, int n, struct reply *r)
@@ -400,11 +395,9 @@ static void cmd_reload(struct nflogd *d, char **w, int n, struct reply *r)
 	(void)w;
 	(void)n;
 	if (daemon_reload(d, &err) < 0) {
-		log_warnx("reload refused, keeping the settings in force: %s", err.msg);
 		reply_error(r, "reload refused, old settings kept: %s", err.msg);
 		return;
 	}
-	daemon_flush(d);
 	reply_ok(r);
 }
 

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "event_tags.h"
 #include "protocol.h"
 
 #define CONTROL_MAX_CLIENTS 256
@@ -41,10 +42,6 @@ struct control {
 	uint64_t busy;			/* requests refused for CONTROL_REPLY_MEMORY */
 	uint64_t cut;			/* replies cut off at CONTROL_TIMEOUT_MS */
 };
-
-/* epoll tags: which event source a ready fd belongs to. */
-#define CONTROL_TAG_LISTEN 3u
-#define CONTROL_TAG_CLIENT 4u
 
 /* Create the socket at path (mode 0660, group `group` if not empty) and
  * register it with epfd. 0, or -1 with a message. */

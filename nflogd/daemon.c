@@ -1,4 +1,4 @@
-/* The daemon's handlers: events in, decisions out to the kernel and the log. */
+/* The per-event path and its decisions: events in, changes out to the table and the log. */
 #include "daemon.h"
 
 #include <errno.h>
@@ -14,208 +14,39 @@
 #include "log.h"
 #include "packet.h"
 
-uint64_t monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* --- queued kernel changes --- */
-
-static bool grow(struct nft_block_elem **list, size_t *cap)
-{
-	size_t n = *cap ? *cap * 2 : 64;
-	struct nft_block_elem *p = realloc(*list, n * sizeof(*p));
-
-	if (p == NULL)
-		return false;
-	*list = p;
-	*cap = n;
-	return true;
-}
-
-static void queue(struct nflogd *d, bool add, const struct addr *a, uint64_t timeout_ms)
-{
-	struct pending *q = add ? &d->adds : &d->dels;
-
-	if (d->dry_run)
-		return;
-	/* Deletions go out before additions: an add still queued for the
-	 * same host is withdrawn, so "block, then release" in one wake-up
-	 * does not end with the host in the kernel. */
-	if (!add) {
-		for (size_t i = 0; i < d->adds.n; i++)
-			if (addr_equal(&d->adds.v[i].addr, a))
-				d->adds.v[i--] = d->adds.v[--d->adds.n];
-		/* ... and its latency, for an insert that will not happen. */
-		for (unsigned i = 0; i < d->nlatency_pending; i++)
-			if (addr_equal(&d->latency_pending[i].addr, a))
-				d->latency_pending[i--] = d->latency_pending[--d->nlatency_pending];
-	}
-	/* Grows only when changes pile up in one wake-up; reused after. */
-	if (q->n == q->cap && !grow(&q->v, &q->cap)) {
-		log_warnx("out of memory queueing a kernel change; sending what is queued");
-		daemon_flush(d);
-		if (q->cap == 0)
-			return;
-	}
-	q->v[q->n].addr = *a;
-	q->v[q->n].timeout_ms = timeout_ms;
-	q->n++;
-}
-
-static uint64_t clock_us(clockid_t clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
-/* The kernel has ACKed the blocks queued since the last flush. */
-static void record_latency(struct nflogd *d)
-{
-	uint64_t now, handled;
-
-	if (d->nlatency_pending == 0)
-		return;
-	now = clock_us(CLOCK_REALTIME);
-	handled = clock_us(CLOCK_MONOTONIC) - d->wake_us;
-	for (unsigned i = 0; i < d->nlatency_pending; i++) {
-		/* A clock step back can put the event "after" the ACK: neither
-		 * figure is kept for that block, so both cover the same ones. */
-		if (now < d->latency_pending[i].tstamp_us)
-			continue;
-		latency_add(&d->block_latency, now - d->latency_pending[i].tstamp_us);
-		latency_add(&d->block_handling, handled);
-	}
-}
-
-void daemon_quiet_begin(struct nflogd *d, struct quiet *q)
-{
-	q->known = nft_generation(&d->nft, &q->gen) == 0;
-	q->commits = d->nft.commits;
-	nft_monitor_pause(&d->monitor);
-}
-
-void daemon_quiet_end(struct nflogd *d, const struct quiet *q)
-{
-	uint32_t gen;
-
-	daemon_monitor_rejoin(d);
-	/* Each applied batch moves the generation by one: more than ours
-	 * means someone else's change went by unseen. */
-	if (!q->known || nft_generation(&d->nft, &gen) < 0 ||
-	    gen - q->gen != (uint32_t)(d->nft.commits - q->commits))
-		d->table_foreign = true;
-	d->table_unsure = true;
-}
-
-int daemon_send_quietly(struct nflogd *d, bool add, const struct nft_block_elem *v, size_t n,
-			struct error *err)
-{
-	struct quiet q;
-	int rc;
-
-	if (n < DAEMON_QUIET_BATCH)
-		return nft_blocks(&d->nft, d->cfg.table, add, v, n, err);
-	daemon_quiet_begin(d, &q);
-	rc = nft_blocks(&d->nft, d->cfg.table, add, v, n, err);
-	daemon_quiet_end(d, &q);
-	return rc;
-}
-
-void daemon_monitor_rejoin(struct nflogd *d)
-{
-	bool was_failing = d->monitor_rejoin_failing;
-
-	if (!d->monitor.left)
-		return;
-	d->monitor_rejoin_failing = nft_monitor_resume(&d->monitor) < 0;
-	if (d->monitor_rejoin_failing && !was_failing)
-		log_warn("nf_tables monitor: cannot rejoin its notifications; retrying every "
-			 "second, and a removed table is noticed only then");
-	else if (!d->monitor_rejoin_failing && was_failing) {
-		log_info("nf_tables monitor: notifications rejoined");
-		d->table_unsure = true;	/* whatever happened meanwhile */
-	}
-}
-
-void daemon_flush(struct nflogd *d)
-{
-	struct error err;
-	int rc;
-
-	/* Deletions first (see queue()): unblocked and blocked again in one
-	 * wake-up ends blocked. */
-	if (d->dels.n) {
-		rc = daemon_send_quietly(d, false, d->dels.v, d->dels.n, &err);
-		if (rc < 0) {
-			d->stats.kernel_errors++;
-			log_warnx("removing %zu blocks from the kernel failed: %s", d->dels.n,
-				  err.msg);
-		}
-		d->dels.n = 0;
-	}
-	if (d->adds.n) {
-		rc = daemon_send_quietly(d, true, d->adds.v, d->adds.n, &err);
-		if (rc < 0) {
-			d->stats.kernel_errors++;
-			log_warnx("adding %zu blocks to the kernel failed: %s", d->adds.n,
-				  err.msg);
-		} else {
-			record_latency(d);
-		}
-		d->adds.n = 0;
-	}
-	d->nlatency_pending = 0;
-}
-
-/* Kernel timeout for a block: its remaining time; 0 = permanent. Whichever
- * of the kernel and the daemon's own expiry comes first, the other finds the
- * element gone, which nft_blocks() takes as done. */
-uint64_t daemon_kernel_timeout(const struct offender *o, uint64_t now_ms)
-{
-	if (o->expires_ms == POLICY_NO_EXPIRY)
-		return 0;
-	return o->expires_ms > now_ms ? o->expires_ms - now_ms : 1;
-}
-
 /* --- decisions --- */
-
-int64_t daemon_wall(const struct nflogd *d, uint64_t mono_ms)
-{
-	struct timespec ts;
-
-	(void)d;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	/* Signed: mono_ms may lie ahead (an expiry). */
-	return (int64_t)ts.tv_sec + ((int64_t)mono_ms - (int64_t)monotonic_ms()) / 1000;
-}
 
 bool daemon_whitelisted(const struct nflogd *d, const struct addr *a, const struct mac *mac)
 {
-	return whitelist_covers_addr(&d->wl, a) || (mac && whitelist_covers_mac(&d->wl, mac));
+	return whitelist_covers(&d->wl, a, mac);
 }
 
-/* The MAC and DHCP name of a host, from NFLOG or the leases file. */
-static void describe(struct nflogd *d, const struct offender *o, char *buf, size_t len)
+struct identity daemon_identify(struct nflogd *d, const struct addr *a, const struct mac *mac)
 {
 	const struct lease *l;
+	struct identity id = { mac, "" };
+
+	leases_refresh(&d->leases, d->cfg.leases_file, time(NULL));
+	l = leases_find(&d->leases, a);
+	if (id.mac == NULL && l && l->has_mac)
+		id.mac = &l->mac;
+	if (l)
+		id.hostname = l->hostname;
+	return id;
+}
+
+/* " mac M host H", as much as is known of the host. */
+static void describe(struct nflogd *d, const struct offender *o, char *buf, size_t len)
+{
+	struct identity id = daemon_identify(d, &o->addr, o->has_mac ? &o->mac : NULL);
 	char m[MAC_STRLEN];
 	size_t used = 0;
 
-	leases_refresh(&d->leases, d->cfg.leases_file, time(NULL));
-	l = leases_find(&d->leases, &o->addr);
 	buf[0] = '\0';
-	if (o->has_mac)
-		used += (size_t)snprintf(buf, len, " mac %s", mac_format(&o->mac, m));
-	else if (l && l->has_mac)
-		used += (size_t)snprintf(buf, len, " mac %s", mac_format(&l->mac, m));
-	if (l && l->hostname[0] && used < len)
-		snprintf(buf + used, len - used, " host %s", l->hostname);
+	if (id.mac)
+		used += (size_t)snprintf(buf, len, " mac %s", mac_format(id.mac, m));
+	if (id.hostname[0] && used < len)
+		snprintf(buf + used, len - used, " host %s", id.hostname);
 }
 
 static void run_hook(struct nflogd *d, const char *action, const struct offender *o,
@@ -223,7 +54,7 @@ static void run_hook(struct nflogd *d, const char *action, const struct offender
 {
 	char e[10][96], a[ADDR_STRLEN], m[MAC_STRLEN];
 	char *env[11];
-	const struct lease *l = leases_find(&d->leases, &o->addr);
+	struct identity id;
 	int n = 0;
 
 	if (!d->cfg.on_block[0] || d->dry_run)
@@ -235,11 +66,11 @@ static void run_hook(struct nflogd *d, const char *action, const struct offender
 				  action, addr_format(&o->addr, a));
 		return;
 	}
+	id = daemon_identify(d, &o->addr, o->has_mac ? &o->mac : NULL);
 	snprintf(e[n++], sizeof(e[0]), "NFLOGD_ACTION=%s", action);
 	snprintf(e[n++], sizeof(e[0]), "NFLOGD_ADDR=%s", addr_format(&o->addr, a));
-	snprintf(e[n++], sizeof(e[0]), "NFLOGD_MAC=%s",
-		 o->has_mac ? mac_format(&o->mac, m) : l && l->has_mac ? mac_format(&l->mac, m) : "");
-	snprintf(e[n++], sizeof(e[0]), "NFLOGD_HOSTNAME=%s", l ? l->hostname : "");
+	snprintf(e[n++], sizeof(e[0]), "NFLOGD_MAC=%s", id.mac ? mac_format(id.mac, m) : "");
+	snprintf(e[n++], sizeof(e[0]), "NFLOGD_HOSTNAME=%s", id.hostname);
 	snprintf(e[n++], sizeof(e[0]), "NFLOGD_REASON=%s", why);
 	snprintf(e[n++], sizeof(e[0]), "NFLOGD_CONNS=%u", o->conns);
 	snprintf(e[n++], sizeof(e[0]), "NFLOGD_DSTS=%u", o->dsts);
@@ -293,10 +124,10 @@ void daemon_unblock(struct nflogd *d, struct offender *o, const char *why)
 {
 	char a[ADDR_STRLEN];
 
-	queue(d, false, &o->addr, 0);
+	table_queue_del(&d->table, &o->addr);
 	policy_unblock(d->policy, o, d->now_ms);
 	d->stats.unblocks++;
-	d->state_dirty = true;
+	persist_changed(&d->persist);
 	if (ratelimit_allow(&d->action_lines, d->now_ms))
 		log_info("%sunblock %s (%s)", d->dry_run ? "dry-run: " : "",
 			 addr_format(&o->addr, a), why);
@@ -316,7 +147,7 @@ struct offender *daemon_block(struct nflogd *d, const struct addr *a, const stru
 		return o;	/* already: nothing changes */
 	o = policy_block(d->policy, a, mac, d->now_ms, reason, duration_ms, conns, dsts, &released);
 	if (released.blocked) {
-		queue(d, false, &released.addr, 0);
+		table_queue_del(&d->table, &released.addr);
 		d->stats.unblocks++;
 		if (ratelimit_allow(&d->action_lines, d->now_ms))
 			log_warnx("unblock %s (max_blocked %u reached: its block was nearest its end)",
@@ -330,19 +161,17 @@ struct offender *daemon_block(struct nflogd *d, const struct addr *a, const stru
 				  "unblocked", addr_format(a, text), d->cfg.max_blocked);
 		return NULL;
 	}
-	queue(d, true, &o->addr, daemon_kernel_timeout(o, d->now_ms));
-	if (tstamp_us && !d->dry_run && d->nlatency_pending < DAEMON_LATENCY_PENDING) {
-		d->latency_pending[d->nlatency_pending].addr = o->addr;
-		d->latency_pending[d->nlatency_pending++].tstamp_us = tstamp_us;
-	}
+	table_queue_add(&d->table, &o->addr, table_kernel_timeout(o, d->now_ms));
+	if (tstamp_us)
+		table_time_block(&d->table, &o->addr, tstamp_us, d->wake_us);
 	/* The kernel first: the log line, the leases file and on_block can
 	 * wait, the bot's next SYN cannot. Only the first block of a wake-up
 	 * goes alone; in a flood of them the rest share one batch at the end
 	 * of the drain (one batch per block would fall behind the flood). */
 	if (d->wakeup_blocks++ == 0)
-		daemon_flush(d);
+		table_flush(&d->table);
 	d->stats.blocks++;
-	d->state_dirty = true;
+	persist_changed(&d->persist);
 	log_block(d, o);
 	run_hook(d, "block", o, reason == REASON_MANUAL ? "manual" : "auto");
 	return o;
@@ -478,7 +307,7 @@ void daemon_on_event(void *ctx, const struct intake_event *ev)
 	}
 	if (has_mac)
 		memcpy(e->mac.b, ev->hwaddr, sizeof(e->mac.b));
-	if (daemon_whitelisted(d, &e->c.src, has_mac ? &e->mac : NULL)) {
+	if (whitelist_covers(&d->wl, &e->c.src, has_mac ? &e->mac : NULL)) {
 		d->stats.whitelisted++;
 		return;
 	}
@@ -563,9 +392,8 @@ void daemon_on_intake(struct nflogd *d)
 	d->wakeup_blocks = 0;
 	intake_drain(&d->intake, daemon_on_event, d);
 	daemon_count_batch(d);
-	daemon_flush(d);
-	if (d->table_unsure)
-		daemon_check_table(d);
+	table_flush(&d->table);
+	table_check(&d->table);
 	intake_adapt(&d->intake, d->now_ms);
 }
 
@@ -609,25 +437,21 @@ void daemon_on_timer(struct nflogd *d)
 	d->now_ms = monotonic_ms();
 	while ((o = policy_next_expired(d->policy, d->now_ms)) != NULL)
 		daemon_unblock(d, o, "expired");
-	daemon_flush(d);
-	if (d->table_unsure)
-		daemon_check_table(d);
-	if (d->state_dirty && d->now_ms - d->state_saved_ms >= DAEMON_STATE_SAVE_MS)
-		daemon_save_state(d);
+	table_flush(&d->table);
+	table_check(&d->table);
+	persist_tick(&d->persist, d->policy, d->now_ms);
 	if (d->now_ms - d->last_housekeeping_ms >= DAEMON_HOUSEKEEPING_MS) {
 		d->last_housekeeping_ms = d->now_ms;
 		tracker_expire(d->tracker, d->now_ms);
 		if (policy_forget_old(d->policy, d->now_ms))
-			d->state_dirty = true;
+			persist_changed(&d->persist);
 		control_expire(&d->control, d->now_ms);
 		daemon_refresh_expectations(d);
 		/* Events alone switch batching (after a drain): without this
 		 * a flood's end would leave it busy, and the next bot's first
 		 * event waiting for the busy flush timeout. */
 		intake_adapt(&d->intake, d->now_ms);
-		daemon_monitor_rejoin(d);
-		if (d->table_unsure || d->monitor.left)	/* left: nobody tells us */
-			daemon_check_table(d);
+		table_housekeeping(&d->table);
 		report_loss(d);
 		daemon_report_held_lines(d, false);
 	}
@@ -638,11 +462,29 @@ int daemon_next_timeout(const struct nflogd *d)
 	uint64_t now = monotonic_ms();
 	uint64_t next = d->last_housekeeping_ms + DAEMON_HOUSEKEEPING_MS;
 	uint64_t expiry = policy_next_expiry(d->policy);
+	uint64_t save = persist_due_ms(&d->persist);
 
 	if (expiry < next)
 		next = expiry;
-	if (d->state_dirty && d->state_saved_ms + DAEMON_STATE_SAVE_MS < next)
-		next = d->state_saved_ms + DAEMON_STATE_SAVE_MS;
+	if (save < next)
+		next = save;
 	return next <= now ? 0 : (int)(next - now);
 }
 
+
+void daemon_status(const struct nflogd *d, struct daemon_status *st)
+{
+	st->uptime_s = (d->now_ms - d->started_ms) / 1000;
+	st->intake = d->intake.stats;
+	st->intake_drops = intake_socket_drops(&d->intake);
+	st->kernel_batching = d->intake.qthreshold;
+	st->events = d->stats;
+	st->spoof_suspects = d->suspects.n;
+	st->hosts_tracked = tracker_count(d->tracker);
+	st->hosts_evicted = d->tracker->stats.evicted;
+	st->hosts_blocked = d->policy->nblocked;
+	st->released_early = d->policy->released_early;
+	table_status(&d->table, &st->table);
+	st->control_busy = d->control.busy;
+	st->control_cut = d->control.cut;
+}

@@ -17,6 +17,7 @@
 #include <libnetfilter_log/libnetfilter_log.h>
 
 #include "compat/compat.h"
+#include "sockbuf.h"
 
 static void account_seq(struct intake_state *state, struct intake_stats *st, uint32_t got)
 {
@@ -326,13 +327,6 @@ static void put_settings(struct nlmsghdr *nlh, const void *arg)
 	mnl_attr_put_u16(nlh, NFULA_CFG_FLAGS, htons(NFULNL_CFG_F_SEQ));
 }
 
-static void set_rcvbuf(int fd, int bytes)
-{
-	/* FORCE passes net.core.rmem_max with CAP_NET_ADMIN; else take what we may. */
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) < 0)
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes));
-}
-
 /* Asking for receive timestamps on any socket makes the kernel stamp every
  * packet it receives (one clock read each, as while tcpdump runs), so NFLOG
  * events carry NFULA_TIMESTAMP: the arrival time that block latency is
@@ -357,7 +351,7 @@ int intake_open(struct intake *n, uint16_t group, struct error *err)
 		error_errno(err, "intake: netlink socket");
 		goto fail;
 	}
-	set_rcvbuf(mnl_socket_get_fd(n->nl), INTAKE_RCVBUF);
+	sockbuf_set_rcvbuf(mnl_socket_get_fd(n->nl), INTAKE_RCVBUF);
 	enable_timestamps(mnl_socket_get_fd(n->nl));
 	/* Config replies come at once; read them blocking. */
 	if (send_config(n, AF_UNSPEC, group, put_bind, NULL) < 0) {

@@ -10,7 +10,9 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "event_tags.h"
 #include "escape.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "notify.h"
 #include "privdrop.h"
@@ -66,9 +68,7 @@ static bool on_signal(struct nflogd *d, int sfd)
 		switch (si.ssi_signo) {
 		case SIGHUP:
 			notify_systemd("RELOADING=1");
-			if (daemon_reload(d, &err) < 0)
-				log_warnx("reload refused, keeping the settings in force: %s", err.msg);
-			daemon_flush(d);
+			daemon_reload(d, &err);
 			notify_systemd("READY=1");
 			break;
 		case SIGCHLD:
@@ -142,7 +142,7 @@ int main(int argc, char **argv)
 				daemon_on_intake(&d);
 				break;
 			case TAG_MONITOR:
-				daemon_on_monitor(&d);
+				table_on_monitor(&d.table);
 				break;
 			case CONTROL_TAG_LISTEN:
 				control_accept(&d.control, monotonic_ms());

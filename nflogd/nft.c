@@ -26,6 +26,7 @@
 #include <libnftnl/table.h>
 
 #include "compat/compat.h"
+#include "sockbuf.h"
 
 #define ACK_WAIT_MS 1000	/* the kernel answers within the send; this is a safety net */
 
@@ -38,7 +39,7 @@ static int fail_errno(int e)
 
 int nft_open(struct nft *n, bool timeouts, struct error *err)
 {
-	int one = 1, rcvbuf = 4 << 20;
+	int one = 1;
 
 	memset(n, 0, sizeof(*n));
 	n->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
@@ -53,10 +54,7 @@ int nft_open(struct nft *n, bool timeouts, struct error *err)
 	/* Short ACKs (no echo of our message), and the kernel's reason on error. */
 	mnl_socket_setsockopt(n->nl, NETLINK_CAP_ACK, &one, sizeof(one));
 	mnl_socket_setsockopt(n->nl, NETLINK_EXT_ACK, &one, sizeof(one));
-	if (setsockopt(mnl_socket_get_fd(n->nl), SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
-		       sizeof(rcvbuf)) < 0)
-		setsockopt(mnl_socket_get_fd(n->nl), SOL_SOCKET, SO_RCVBUF, &rcvbuf,
-			   sizeof(rcvbuf));
+	sockbuf_set_rcvbuf(mnl_socket_get_fd(n->nl), 4 << 20);
 	return 0;
 }
 
@@ -87,8 +85,7 @@ static void fit_sndbuf(struct nft *n, size_t len)
 		return;
 	}
 	want = (int)(len + 65536);
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &want, sizeof(want)) < 0)
-		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &want, sizeof(want));
+	sockbuf_set_sndbuf(fd, want);
 	n->sndbuf = getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &cur, &sl) == 0 ? (size_t)cur : 0;
 }
 
@@ -375,13 +372,35 @@ int nft_rule_dump_count(const void *buf, size_t len, uint32_t seq, uint32_t port
 	return mnl_cb_run(buf, len, seq, portid, on_rule, &rc);
 }
 
+#define DUMP_BUF (MNL_SOCKET_BUFFER_SIZE * 8)
+
+/* Send the dump request in buf (sequence seq) and hand every message of the
+ * answer to cb. mnl_cb_run's result for the last datagram (0 done, -1 with
+ * errno: ENOENT when the object asked for does not exist), or -1. */
+static int dump(struct nft *n, char *buf, uint32_t seq, mnl_cb_t cb, void *data)
+{
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+	int ret;
+
+	if (mnl_socket_sendto(n->nl, nlh, nlh->nlmsg_len) < 0)
+		return -1;
+	do {
+		ssize_t len = mnl_socket_recvfrom(n->nl, buf, DUMP_BUF);
+
+		if (len < 0)
+			return -1;
+		ret = mnl_cb_run(buf, (size_t)len, seq, n->portid, cb, data);
+	} while (ret > 0);
+	return ret;
+}
+
 int nft_count_rules(struct nft *n, const char *table, uint32_t *count)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE * 8];
+	char buf[DUMP_BUF];
 	struct nftnl_rule *r = nftnl_rule_alloc();
+	struct rule_count rc = { table, count };
 	uint32_t seq = n->seq++;
 	struct nlmsghdr *nlh;
-	int ret;
 
 	if (r == NULL)
 		return -1;
@@ -391,16 +410,7 @@ int nft_count_rules(struct nft *n, const char *table, uint32_t *count)
 	nftnl_rule_nlmsg_build_payload(nlh, r);
 	nftnl_rule_free(r);
 	*count = 0;
-	if (mnl_socket_sendto(n->nl, nlh, nlh->nlmsg_len) < 0)
-		return -1;
-	do {
-		ssize_t len = mnl_socket_recvfrom(n->nl, buf, sizeof(buf));
-
-		if (len < 0)
-			return -1;
-		ret = nft_rule_dump_count(buf, (size_t)len, seq, n->portid, table, count);
-	} while (ret > 0);
-	return ret < 0 ? -1 : 0;
+	return dump(n, buf, seq, on_rule, &rc) < 0 ? -1 : 0;
 }
 
 struct elems_dump {
@@ -419,12 +429,11 @@ static int on_elems(const struct nlmsghdr *nlh, void *data)
 
 int nft_set_elems(struct nft *n, const char *table, const char *set, struct nft_elem_list *out)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE * 8];
+	char buf[DUMP_BUF];
 	struct nftnl_set *s = nftnl_set_alloc();
 	struct elems_dump d = { out, false };
 	uint32_t seq = n->seq++;
 	struct nlmsghdr *nlh;
-	int ret;
 
 	if (s == NULL)
 		return -1;
@@ -434,16 +443,7 @@ int nft_set_elems(struct nft *n, const char *table, const char *set, struct nft_
 	nftnl_set_set_str(s, NFTNL_SET_NAME, set);
 	nftnl_set_elems_nlmsg_build_payload(nlh, s);
 	nftnl_set_free(s);
-	if (mnl_socket_sendto(n->nl, nlh, nlh->nlmsg_len) < 0)
-		return -1;
-	do {
-		ssize_t len = mnl_socket_recvfrom(n->nl, buf, sizeof(buf));
-
-		if (len < 0)
-			return -1;
-		ret = mnl_cb_run(buf, (size_t)len, seq, n->portid, on_elems, &d);
-	} while (ret > 0);
-	if (ret < 0)
+	if (dump(n, buf, seq, on_elems, &d) < 0)
 		return errno == ENOENT ? 1 : -1;
 	return d.failed ? -1 : 0;
 }

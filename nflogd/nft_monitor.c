@@ -12,14 +12,13 @@
 #include <linux/netfilter/nf_tables.h>
 
 #include "compat/compat.h"
+#include "sockbuf.h"
 
 #define MONITOR_BUF (256 << 10)
 #define MONITOR_RCVBUF (4 << 20)	/* a ruleset flush sends one event per object */
 
 int nft_monitor_open(struct nft_monitor *m, struct error *err)
 {
-	int rcvbuf = MONITOR_RCVBUF;
-
 	memset(m, 0, sizeof(*m));
 	m->buf = malloc(MONITOR_BUF);
 	m->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -29,9 +28,7 @@ int nft_monitor_open(struct nft_monitor *m, struct error *err)
 		nft_monitor_close(m);
 		return -1;
 	}
-	if (setsockopt(mnl_socket_get_fd(m->nl), SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
-		       sizeof(rcvbuf)) < 0)
-		setsockopt(mnl_socket_get_fd(m->nl), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	sockbuf_set_rcvbuf(mnl_socket_get_fd(m->nl), MONITOR_RCVBUF);
 	return 0;
 }
 
@@ -112,7 +109,7 @@ enum monitor_verdict nft_monitor_classify(const void *buf, size_t len, const cha
 {
 	const struct nlmsghdr *nlh = buf;
 	int remaining = len > INT32_MAX ? INT32_MAX : (int)len;
-	enum monitor_verdict v = MONITOR_QUIET;
+	enum monitor_verdict v = MONITOR_UNTOUCHED;
 
 	for (; remaining >= (int)NLMSG_HDRLEN && nlh->nlmsg_len >= NLMSG_HDRLEN &&
 	       nlh->nlmsg_len <= (uint32_t)remaining;
@@ -153,7 +150,7 @@ enum monitor_verdict nft_monitor_drain(struct nft_monitor *m, const char *table,
 				continue;
 			}
 			return hit ? MONITOR_HIT : lost ? MONITOR_UNSURE
-			       : elems ? MONITOR_ELEMENTS : MONITOR_QUIET;
+			       : elems ? MONITOR_ELEMENTS : MONITOR_UNTOUCHED;
 		}
 		m->events++;
 		switch (nft_monitor_classify(m->buf, (size_t)r, table, our_portid)) {

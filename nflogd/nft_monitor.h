@@ -29,7 +29,7 @@ void nft_monitor_pause(struct nft_monitor *m);
 int nft_monitor_resume(struct nft_monitor *m);
 
 enum monitor_verdict {
-	MONITOR_QUIET,		/* nothing touched our table */
+	MONITOR_UNTOUCHED,	/* nothing touched our table */
 	MONITOR_ELEMENTS,	/* someone changed elements of its sets */
 	MONITOR_HIT,		/* someone removed part of it */
 	MONITOR_UNSURE,		/* notifications were lost: check the kernel */
@@ -41,7 +41,7 @@ bool nft_monitor_hits(const void *buf, size_t len, const char *table, uint32_t o
 /* Pure: the same datagram's worst news for table: MONITOR_HIT as above,
  * MONITOR_ELEMENTS for element changes (a set flushed, an element deleted
  * or added by hand) by anyone but our_portid and the kernel itself (portid
- * 0: its own expiries, should it report them), else MONITOR_QUIET. */
+ * 0: its own expiries, should it report them), else MONITOR_UNTOUCHED. */
 enum monitor_verdict nft_monitor_classify(const void *buf, size_t len, const char *table,
 					  uint32_t our_portid);
 

@@ -330,3 +330,21 @@ uint32_t policy_forget_old(struct policy *p, uint64_t now_ms)
 	}
 	return n;
 }
+
+uint32_t policy_blocked_count(const struct policy *p)
+{
+	return p->nblocked;
+}
+
+uint64_t policy_next_block_ms(const struct policy *p, const struct offender *o)
+{
+	return policy_block_duration(&p->cfg, o->offences + 1);
+}
+
+const struct offender *policy_next_blocked(const struct policy *p, uint64_t *cursor)
+{
+	for (; *cursor < p->fresh; (*cursor)++)
+		if (p->recs[*cursor].blocked)
+			return &p->recs[*cursor];
+	return NULL;
+}

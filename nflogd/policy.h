@@ -115,6 +115,14 @@ uint64_t policy_next_expiry(const struct policy *p);
 /* Forget offence records past their memory; returns how many. */
 uint32_t policy_forget_old(struct policy *p, uint64_t now_ms);
 
+/* Blocks in force. */
+uint32_t policy_blocked_count(const struct policy *p);
+/* Length of the host's next automatic block; 0 = until unblocked. */
+uint64_t policy_next_block_ms(const struct policy *p, const struct offender *o);
+/* The first block at record *cursor or after it (*cursor moved to it), or
+ * NULL: a walk over the blocks that may stop and go on later. */
+const struct offender *policy_next_blocked(const struct policy *p, uint64_t *cursor);
+
 /* Every blocked host, o pointing to its record: every record ever handed
  * out is scanned, and those not blocked (free ones, offence history) are
  * skipped. */

@@ -48,6 +48,12 @@ int whitelist_load(struct whitelist *wl, const char *path, struct error *err);
 /* Only by entries of the address's own family (allow4 or allow6). */
 bool whitelist_covers_addr(const struct whitelist *wl, const struct addr *a);
 bool whitelist_covers_mac(const struct whitelist *wl, const struct mac *m);
+/* The address, or the MAC it came from (NULL: not known). */
+static inline bool whitelist_covers(const struct whitelist *wl, const struct addr *a,
+				    const struct mac *mac)
+{
+	return whitelist_covers_addr(wl, a) || (mac && whitelist_covers_mac(wl, mac));
+}
 
 /* Sorted, merged ranges of one family (overlaps and adjacency joined, as the
  * kernel's interval sets refuse overlapping elements). Returns how many were

@@ -68,6 +68,7 @@ static int setup_daemon(struct nflogd *d)
 				  .max_blocked = d->cfg.max_blocked };
 	d->tracker = tracker_new(d->cfg.max_hosts, d->cfg.window, d->seed, d->now_ms);
 	d->policy = policy_new(&pc, d->seed);
+	table_init(&d->table, &d->cfg, &d->wl, d->policy, true);
 	d->recent = calloc(1, sizeof(*d->recent));
 	leases_init(&d->leases);
 	d->control.fd = -1;

@@ -55,6 +55,7 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "lifecycle.h"
 #include "intake.h"
 #include "leases.h"
 #include "packet.h"
@@ -344,6 +345,7 @@ static int setup_daemon(struct nflogd *d, const struct opts *o, uint64_t start_m
 	pc = daemon_policy_cfg(&d->cfg);
 	d->tracker = tracker_new(d->cfg.max_hosts, d->cfg.window, d->seed, start_ms);
 	d->policy = policy_new(&pc, d->seed);
+	table_init(&d->table, &d->cfg, &d->wl, d->policy, true);
 	d->recent = calloc(1, sizeof(*d->recent));
 	leases_init(&d->leases);
 	d->control.fd = -1;

@@ -751,7 +751,7 @@ bench_bulk() {
 		perf_top "$WORK/bulk.perf" --comms=nflogd
 		perf report -i "$WORK/bulk.perf" --comms=nflogd --no-children --stdio -G -S nf_tables_setelem_notify \
 			2>/dev/null | grep -q nf_tables_setelem_notify &&
-			say "  (nf_tables_setelem_notify: the kernel builds one event per element because a socket is subscribed to NFNLGRP_NFTABLES - the daemon's own nft_monitor, opened before install_table)"
+			say "  (nf_tables_setelem_notify: the kernel builds one event per element because a socket is subscribed to NFNLGRP_NFTABLES - the daemon's own nft_monitor, opened before table_install)"
 	fi
 
 	say ""

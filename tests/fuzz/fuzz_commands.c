@@ -6,15 +6,15 @@
  *
  * What stays out of the kernel, and how:
  * - dry_run: daemon_block/daemon_unblock queue nothing and run no on_block
- *   program, so daemon_flush has nothing to send and "block" and "unblock"
- *   are pure (policy changes only). d.nft.nl is NULL: should a change ever
+ *   program, so table_flush has nothing to send and "block" and "unblock"
+ *   are pure (policy changes only). d.table.nft.nl is NULL: should a change ever
  *   be queued, nft_blocks would crash on it, and the fuzzer would say so.
  * - "reload" is not fuzzed: it reads the config and then calls
- *   install_table (nft_install) and perhaps intake_open (a new NFLOG socket).
+ *   table_install (nft_install) and perhaps intake_open (a new NFLOG socket).
  * - "whitelist add|del" run with the whitelist at DIR/notadir/whitelist,
  *   where notadir is a regular file: the arguments are checked as usual,
  *   then reading the file fails (ENOTDIR, root or not), so no file is
- *   written and daemon_reload_whitelist -> install_table is never reached.
+ *   written and daemon_reload_whitelist -> table_install is never reached.
  *   A self-test at start-up aborts if an add there ever succeeds.
  *   "whitelist list" reads a real sample file in DIR.
  * - log.c is replaced by the silent stubs below (one block logs a line).
@@ -176,10 +176,8 @@ static void setup(void)
 	d.dry_run = true;
 	d.epfd = -1;
 	d.control.fd = -1;
-	d.nft.nl = NULL;
-	d.nft.timeouts = true;
 	d.seed = SEED;
-	d.now_ms = d.started_ms = d.last_housekeeping_ms = d.state_saved_ms = monotonic_ms();
+	d.now_ms = d.started_ms = d.last_housekeeping_ms = monotonic_ms();
 	leases_init(&d.leases);
 	d.tracker = tracker_new(d.cfg.max_hosts, d.cfg.window, d.seed, d.now_ms);
 	d.recent = calloc(1, sizeof(*d.recent));
@@ -189,7 +187,7 @@ static void setup(void)
 	fclose(f);
 	fill_tracker();
 
-	/* The guard that keeps "whitelist add" away from install_table. */
+	/* The guard that keeps "whitelist add" away from table_install. */
 	if (whitelist_file_add(edit_path, "192.0.2.77", "self-test", &err) == 0) {
 		fprintf(stderr, "fuzz_commands: %s is writable; whitelist add would reach "
 			"the kernel\n", edit_path);
@@ -225,6 +223,8 @@ static void new_policy(void)
 
 	d.now_ms = now;
 	d.policy = policy_new(&pc, d.seed);
+	table_init(&d.table, &d.cfg, &d.wl, d.policy, true);
+	d.table.nft.timeouts = true;
 	FUZZ_CHECK(d.policy != NULL);
 	restore("192.0.2.10", true, REASON_AUTO, now + 3600 * 1000, 2, now);
 	restore("2001:db8:1::10", true, REASON_MANUAL, POLICY_NO_EXPIRY, 0, now);

@@ -57,7 +57,7 @@ done
 deps() {
 	case $1 in
 	packet) echo packet addr ;;
-	intake) echo intake packet addr error $COMPAT_MODS ;;
+	intake) echo intake packet addr sockbuf error $COMPAT_MODS ;;
 	config) echo config duration text error ;;
 	whitelist) echo whitelist addr text error ;;
 	state) echo state addr error ;;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "lifecycle.h"
 #include "packet.h"
 
 #define NOW_MS 1000000
@@ -35,6 +36,7 @@ static int setup(void **state)
 	pc = daemon_policy_cfg(&d->cfg);
 	d->tracker = tracker_new(d->cfg.max_hosts, d->cfg.window, d->seed, NOW_MS);
 	d->policy = policy_new(&pc, d->seed);
+	table_init(&d->table, &d->cfg, &d->wl, d->policy, true);
 	d->recent = calloc(1, sizeof(*d->recent));
 	leases_init(&d->leases);
 	d->control.fd = -1;
@@ -54,8 +56,7 @@ static int teardown(void **state)
 	free(d->recent);
 	whitelist_free(&d->wl);
 	leases_free(&d->leases);
-	free(d->adds.v);
-	free(d->dels.v);
+	table_close(&d->table);
 	free(d);
 	return 0;
 }

@@ -97,14 +97,14 @@ static void test_element_deletes(void **state)
 	add_element_delete(&n, "nflogd", OURS);
 	add_element_delete(&n, "nflogd", 0);
 	add_element_delete(&n, "other", THEIRS);
-	assert_int_equal(classify(&n), MONITOR_QUIET);
+	assert_int_equal(classify(&n), MONITOR_UNTOUCHED);
 
 	/* An element added by someone else: news too (a whitelist entry
 	 * slipped in by hand); our own adds are not. */
 	memset(&n, 0, sizeof(n));
 	add_element_add(&n, "nflogd", OURS);
 	add_element_add(&n, "nflogd", 0);
-	assert_int_equal(classify(&n), MONITOR_QUIET);
+	assert_int_equal(classify(&n), MONITOR_UNTOUCHED);
 	add_element_add(&n, "nflogd", THEIRS);
 	assert_int_equal(classify(&n), MONITOR_ELEMENTS);
 
@@ -135,7 +135,7 @@ static void test_table_delete_wins(void **state)
 
 	memset(&n, 0, sizeof(n));
 	add_table_delete(&n, "nflogd", OURS);
-	assert_int_equal(classify(&n), MONITOR_QUIET);
+	assert_int_equal(classify(&n), MONITOR_UNTOUCHED);
 }
 
 /* Cut or empty datagrams are read as far as they are whole. */
@@ -145,11 +145,11 @@ static void test_truncated(void **state)
 
 	(void)state;
 	memset(&n, 0, sizeof(n));
-	assert_int_equal(nft_monitor_classify(n.buf, 0, "nflogd", OURS), MONITOR_QUIET);
+	assert_int_equal(nft_monitor_classify(n.buf, 0, "nflogd", OURS), MONITOR_UNTOUCHED);
 	add_element_delete(&n, "nflogd", THEIRS);
 	for (size_t len = 0; len < n.len; len++)
 		assert_int_equal(nft_monitor_classify(n.buf, len, "nflogd", OURS),
-				 MONITOR_QUIET);
+				 MONITOR_UNTOUCHED);
 }
 
 int main(void)

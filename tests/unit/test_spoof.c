@@ -13,6 +13,7 @@
 
 #include "addr.h"
 #include "daemon.h"
+#include "lifecycle.h"
 #include "spoof.h"
 
 #define SEED 0x5eedULL
@@ -98,7 +99,7 @@ static void test_expect_build(void **state)
 	struct mac m;
 
 	(void)state;
-	assert_null(expect_find(&t, &(struct addr){ { 0 } }));
+	assert_null(expect_find(&t, &(struct addr){ .v6_mapped = 0 }));
 	assert_int_equal(expect_build(&t, &l, nv, 3, SEED), 0);
 	assert_int_equal(t.n, 3);
 	a = A("192.0.2.20");
@@ -202,6 +203,7 @@ static struct nflogd *daemon_new(void)
 	pc = daemon_policy_cfg(&d.cfg);
 	d.tracker = tracker_new(1024, d.cfg.window, d.seed, d.now_ms);
 	d.policy = policy_new(&pc, d.seed);
+	table_init(&d.table, &d.cfg, &d.wl, d.policy, true);
 	d.recent = calloc(1, sizeof(*d.recent));
 	leases_init(&d.leases);
 	d.control.fd = -1;
@@ -219,8 +221,7 @@ static void daemon_free(struct nflogd *d)
 	free(d->recent);
 	expect_free(&d->expect);
 	spoof_suspects_free(&d->suspects);
-	free(d->adds.v);
-	free(d->dels.v);
+	table_close(&d->table);
 }
 
 /* The neighbour table says 192.0.2.20 is at REAL. */
