@@ -306,15 +306,17 @@ int config_parse(struct config *out, FILE *f, const char *name, struct error *er
 	struct config cfg = *out;
 	char buf[1024];
 	unsigned line = 0, max_line = 0, time_line = 0;
+	const char *why;
+	int got;
 
-	while (fgets(buf, sizeof(buf), f)) {
+	while ((got = text_read_line(f, buf, sizeof(buf), &why)) > 0) {
 		char *s, *eq, *key;
 		const char *value, *msg;
 		size_t i;
 
 		line++;
-		if (strchr(buf, '\n') == NULL && !feof(f))
-			return fail(err, name, line, "line too long");
+		if (why)
+			return fail(err, name, line, "%s", why);
 		s = text_trim(buf);
 		if (*s == '\0' || *s == '#')
 			continue;
@@ -341,7 +343,7 @@ int config_parse(struct config *out, FILE *f, const char *name, struct error *er
 		if (keys[i].set == set_socket_group)
 			cfg.socket_group_line = line;
 	}
-	if (ferror(f))
+	if (got < 0)
 		return fail(err, name, line, "read error");
 	if (cfg.block_time > cfg.block_time_max)
 		return fail(err, name, max_line > time_line ? max_line : time_line,

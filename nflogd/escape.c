@@ -30,6 +30,16 @@ size_t utf8_sequence(const unsigned char *s, unsigned *cp)
 	return n;
 }
 
+/* The Unicode bidirectional formatting characters (embeddings, overrides,
+ * isolates, marks): shown raw they reorder the text around them, so a
+ * comment could make a line read differently from what it is (Trojan
+ * Source). */
+static bool is_bidi_control(unsigned cp)
+{
+	return cp == 0x061c || cp == 0x200e || cp == 0x200f ||
+	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
 /* Output that never cuts a piece: once one does not fit, nothing more is
  * written, but the length is still counted. */
 struct sink {
@@ -67,7 +77,7 @@ size_t escape_display(char *out, size_t outlen, const char *in)
 {
 	const unsigned char *s = (const unsigned char *)in;
 	struct sink k;
-	char esc[8];
+	char esc[12];		/* room for any unsigned, though all fit in 6 */
 	unsigned cp;
 
 	sink_init(&k, out, outlen);
@@ -85,7 +95,7 @@ size_t escape_display(char *out, size_t outlen, const char *in)
 		} else if (cp < 0x20 || cp == 0x7f) {
 			snprintf(esc, sizeof(esc), "\\x%02x", cp);
 			emit(&k, esc, 4);
-		} else if (cp >= 0x80 && cp <= 0x9f) {
+		} else if ((cp >= 0x80 && cp <= 0x9f) || is_bidi_control(cp)) {
 			snprintf(esc, sizeof(esc), "\\u%04x", cp);
 			emit(&k, esc, 6);
 		} else {
@@ -100,7 +110,7 @@ size_t escape_json(char *out, size_t outlen, const char *in)
 {
 	const unsigned char *s = (const unsigned char *)in;
 	struct sink k;
-	char esc[8];
+	char esc[12];		/* room for any unsigned, though all fit in 6 */
 	unsigned cp;
 
 	sink_init(&k, out, outlen);
@@ -115,7 +125,11 @@ size_t escape_json(char *out, size_t outlen, const char *in)
 		if (cp == '"' || cp == '\\') {
 			esc[0] = '\\', esc[1] = (char)cp;
 			emit(&k, esc, 2);
-		} else if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f)) {
+		} else if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) ||
+			   is_bidi_control(cp)) {
+			/* C1 and bidi controls need no escape in JSON, but \uXXXX
+			 * reads back as the same character in any JSON reader, and
+			 * JSON printed raw to a terminal is then harmless too. */
 			snprintf(esc, sizeof(esc), "\\u%04x", cp);
 			emit(&k, esc, 6);
 		} else {

@@ -114,9 +114,11 @@ int whitelist_parse(struct whitelist *wl, FILE *f, const char *name, struct erro
 {
 	char buf[512];
 	unsigned line = 0;
+	const char *unusable;
+	int got;
 
 	whitelist_init(wl);
-	while (fgets(buf, sizeof(buf), f)) {
+	while ((got = text_read_line(f, buf, sizeof(buf), &unusable)) > 0) {
 		char *s;
 		struct cidr net;
 		struct mac mac;
@@ -125,8 +127,8 @@ int whitelist_parse(struct whitelist *wl, FILE *f, const char *name, struct erro
 		int rc;
 
 		line++;
-		if (strchr(buf, '\n') == NULL && !feof(f)) {
-			error_set(err, "%s:%u: line too long", name, line);
+		if (unusable) {
+			error_set(err, "%s:%u: %s", name, line, unusable);
 			goto fail;
 		}
 		buf[strcspn(buf, "#")] = '\0';
@@ -148,7 +150,7 @@ int whitelist_parse(struct whitelist *wl, FILE *f, const char *name, struct erro
 			goto fail;
 		}
 	}
-	if (!ferror(f)) {
+	if (got == 0) {
 		build_index(wl);
 		return 0;
 	}

@@ -842,11 +842,11 @@ t_ctl_protocol_edges() {
 	claim "and says the reply is incomplete" starts_with "$err" "nflogctl: incomplete reply"
 }
 
-# Hand-edited whitelist comments with invalid UTF-8, ESC, C1 CSI and CR;
-# a reload error quoting such bytes: JSON stays valid UTF-8, the terminal
-# and the log get no control character.
+# Hand-edited whitelist comments with invalid UTF-8, ESC, C1 CSI, CR and a
+# bidi override; a NUL byte; a reload error quoting such bytes: JSON stays
+# valid UTF-8, the terminal and the log get no control character.
 t_ctl_output_escaped() {
-	printf '192.0.2.11 # bad \377 utf8\n192.0.2.12 # \033[2J esc \302\233 csi\n192.0.2.13 # before\rafter\n' \
+	printf '192.0.2.11 # bad \377 utf8\n192.0.2.12 # \033[2J esc \302\233 csi\n192.0.2.13 # before\rafter\n192.0.2.14 # rlo \342\200\256wolla\342\200\254\n' \
 		>"$LAB_DIR/whitelist"
 	write_conf "$CONF"
 	daemon_start "$CONF" || return 1
@@ -855,12 +855,21 @@ t_ctl_output_escaped() {
 	human=$(ctl whitelist list) || return 1
 	sed 's/^/    | /' <<<"$human"
 	claim "JSON is valid UTF-8 and parses" /usr/bin/python3 -c \
-		'import json, sys; d = json.loads(sys.stdin.buffer.read().decode("utf-8")); assert len(d["whitelist"]) == 3' <<<"$j" &&
+		'import json, sys; d = json.loads(sys.stdin.buffer.read().decode("utf-8")); assert len(d["whitelist"]) == 4' <<<"$j" &&
 	claim "JSON keeps the text after the CR" grep -q 'before\\u000dafter' <<<"$j" &&
 	claim "human output: no ESC, CSI, CR or invalid byte" \
 		not env LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f\x9b\xff]' <<<"$human" &&
 	claim "human output: the text after the CR shown" grep -q 'before\\rafter' <<<"$human" &&
-	claim "... and the ESC and CSI made visible" grep -q '\\x1b\[2J esc \\u009b csi' <<<"$human" || return 1
+	claim "... and the ESC and CSI made visible" grep -q '\\x1b\[2J esc \\u009b csi' <<<"$human" &&
+	claim "human output: no bidi override, shown as \\u202e" \
+		not env LC_ALL=C grep -qF $'\xe2\x80\xae' <<<"$human" &&
+	claim "... as is the pop" grep -q 'rlo \\u202ewolla\\u202c' <<<"$human" &&
+	claim "JSON has it as \\u202e too" grep -q 'rlo \\u202ewolla\\u202c' <<<"$j" || return 1
+	printf '192.0.2.60 # nul\000x\n' >"$LAB_DIR/whitelist"
+	err=$(ctl reload 2>&1 >/dev/null)
+	echo "    reload: $err"
+	claim "a NUL byte is named with its file and line" \
+		grep -q "$LAB_DIR/whitelist:1: NUL byte in line" <<<"$err" || return 1
 	printf '192.0.2.11\n\033]0;owned\007\302\233bad\n' >"$LAB_DIR/whitelist"
 	err=$(ctl reload 2>&1 >/dev/null)
 	echo "    reload: $err"

@@ -606,6 +606,27 @@ static void test_err_line_too_long(void **state)
 	expect_error(text, 4, NULL);
 }
 
+/* A NUL byte is named, not taken for the end of the line (nor for a
+ * line too long), and the config stays as it was. */
+static void test_err_nul_byte(void **state)
+{
+	static const char text[] = PRE "threshold = 40 # nul\0x\nwindow = 99\n";
+	struct config cfg, before;
+	struct error e = { "" };
+	FILE *f = fmemopen((void *)text, sizeof(text) - 1, "r");
+
+	(void)state;
+	assert_non_null(f);
+	nondefault_config(&cfg);
+	before = cfg;
+	assert_int_equal(config_parse(&cfg, f, NAME, &e), -1);
+	fclose(f);
+	if (strncmp(e.msg, NAME ":4: ", strlen(NAME ":4: ")) != 0 ||
+	    strstr(e.msg, "NUL byte") == NULL)
+		fail_msg("error \"%s\" is not \"" NAME ":4: ...NUL byte...\"", e.msg);
+	assert_memory_equal(&cfg, &before, sizeof(cfg));
+}
+
 /* The "NAME:LINE: " prefix may not push the message past the caller's
  * struct error, however long the file name is (nflogd -c PATH). */
 static void test_err_long_name_stays_in_buffer(void **state)
@@ -890,6 +911,7 @@ int main(void)
 		cmocka_unit_test(test_err_block_time_over_max_earlier),
 		cmocka_unit_test(test_err_after_many_good_lines),
 		cmocka_unit_test(test_err_line_too_long),
+		cmocka_unit_test(test_err_nul_byte),
 		cmocka_unit_test(test_err_long_name_stays_in_buffer),
 
 		cmocka_unit_test(test_load_missing_file),

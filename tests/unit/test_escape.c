@@ -58,6 +58,45 @@ static void test_display_c1_escaped(void **state)
 	check_display("\xc2\xa0nbsp", "\xc2\xa0nbsp");	/* U+00A0 is text */
 }
 
+/* Every bidirectional formatting character, as UTF-8 and as escaped. */
+static const struct {
+	const char *utf8, *escaped;
+} bidi[] = {
+	{ "\xd8\x9c", "\\u061c" },		/* ARABIC LETTER MARK */
+	{ "\xe2\x80\x8e", "\\u200e" },	/* LRM */
+	{ "\xe2\x80\x8f", "\\u200f" },	/* RLM */
+	{ "\xe2\x80\xaa", "\\u202a" },	/* LRE */
+	{ "\xe2\x80\xab", "\\u202b" },	/* RLE */
+	{ "\xe2\x80\xac", "\\u202c" },	/* PDF */
+	{ "\xe2\x80\xad", "\\u202d" },	/* LRO */
+	{ "\xe2\x80\xae", "\\u202e" },	/* RLO */
+	{ "\xe2\x81\xa6", "\\u2066" },	/* LRI */
+	{ "\xe2\x81\xa7", "\\u2067" },	/* RLI */
+	{ "\xe2\x81\xa8", "\\u2068" },	/* FSI */
+	{ "\xe2\x81\xa9", "\\u2069" },	/* PDI */
+};
+
+static void test_display_bidi_escaped(void **state)
+{
+	char in[32], want[32];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bidi) / sizeof(bidi[0]); i++) {
+		snprintf(in, sizeof(in), "ab%scd", bidi[i].utf8);
+		snprintf(want, sizeof(want), "ab%scd", bidi[i].escaped);
+		check_display(in, want);
+	}
+	/* The Trojan Source comment: reads "allow" raw, shows what it is. */
+	check_display("office \xe2\x80\xae" "wolla\xe2\x80\xac",
+		      "office \\u202ewolla\\u202c");
+	/* Their neighbours are text: U+061B, U+200D (emoji joiner), U+2010,
+	 * U+2029, U+202F, U+2065, U+206A. */
+	check_display("\xd8\x9b\xe2\x80\x8d\xe2\x80\x90\xe2\x80\xa9\xe2\x80\xaf"
+		      "\xe2\x81\xa5\xe2\x81\xaa",
+		      "\xd8\x9b\xe2\x80\x8d\xe2\x80\x90\xe2\x80\xa9\xe2\x80\xaf"
+		      "\xe2\x81\xa5\xe2\x81\xaa");
+}
+
 static void test_display_invalid_utf8_escaped(void **state)
 {
 	(void)state;
@@ -98,6 +137,11 @@ static void test_json(void **state)
 	check_json("a\xff" "b", "a\xef\xbf\xbd" "b");
 	check_json("\xc3", "\xef\xbf\xbd");
 	check_json("\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+	/* Bidi controls as \uNNNN: the same string to a JSON reader, and
+	 * harmless when the JSON itself is shown. */
+	for (size_t i = 0; i < sizeof(bidi) / sizeof(bidi[0]); i++)
+		check_json(bidi[i].utf8, bidi[i].escaped);
+	check_json("\xe2\x80\x8d\xe2\x81\xaa", "\xe2\x80\x8d\xe2\x81\xaa");
 }
 
 static void test_utf8_sequence(void **state)
@@ -123,6 +167,7 @@ int main(void)
 		cmocka_unit_test(test_display_plain_and_utf8_pass),
 		cmocka_unit_test(test_display_c0_del_escaped),
 		cmocka_unit_test(test_display_c1_escaped),
+		cmocka_unit_test(test_display_bidi_escaped),
 		cmocka_unit_test(test_display_invalid_utf8_escaped),
 		cmocka_unit_test(test_display_truncates_whole_escapes),
 		cmocka_unit_test(test_json),

@@ -212,7 +212,20 @@ static void test_parse_many_entries(void **state)
 	whitelist_free(&wl);
 }
 
-static void expect_parse_error(const char *text, unsigned line, const char *needle)
+/* LEN bytes of TEXT (NULs allowed) through whitelist_parse. */
+static int parse_bytes(struct whitelist *wl, const char *text, size_t len, struct error *err)
+{
+	FILE *f = fmemopen((void *)text, len, "r");
+	int rc;
+
+	assert_non_null(f);
+	rc = whitelist_parse(wl, f, NAME, err);
+	fclose(f);
+	return rc;
+}
+
+static void expect_parse_error_bytes(const char *text, size_t len, unsigned line,
+				     const char *needle)
 {
 	struct whitelist wl;
 	struct error e = { "" };
@@ -220,7 +233,7 @@ static void expect_parse_error(const char *text, unsigned line, const char *need
 	char prefix[64];
 
 	memset(&wl, 0xa5, sizeof(wl));
-	if (parse_text(&wl, text, &e) != -1)
+	if (parse_bytes(&wl, text, len, &e) != -1)
 		fail_msg("whitelist_parse accepted:\n%s", text);
 	snprintf(prefix, sizeof(prefix), NAME ":%u: ", line);
 	if (strncmp(err, prefix, strlen(prefix)) != 0)
@@ -235,6 +248,11 @@ static void expect_parse_error(const char *text, unsigned line, const char *need
 	assert_null(wl.nets);
 	assert_null(wl.macs);
 	whitelist_free(&wl);
+}
+
+static void expect_parse_error(const char *text, unsigned line, const char *needle)
+{
+	expect_parse_error_bytes(text, strlen(text), line, needle);
 }
 
 static void test_parse_errors(void **state)
@@ -334,6 +352,43 @@ static void test_parse_error_long_line(void **state)
 	text[10 + 1000] = '\0';
 	strcat(text, "\n");
 	expect_parse_error(text, 2, NULL);
+}
+
+/* A NUL byte is named as such, wherever it is on the line: string
+ * functions stop at it, so it must not be read as the line's end. */
+static void test_parse_error_nul_byte(void **state)
+{
+	static const char in_comment[] = "192.0.2.1\n192.0.2.60 # nul\0x\n";
+	static const char in_entry[] = "192.0.2.1\n\n192.0.2\0.60\n198.51.100.1\n";
+	static const char last_no_newline[] = "192.0.2.1\n\0";
+
+	(void)state;
+	expect_parse_error_bytes(in_comment, sizeof(in_comment) - 1, 2, "NUL byte");
+	expect_parse_error_bytes(in_entry, sizeof(in_entry) - 1, 3, "NUL byte");
+	expect_parse_error_bytes(last_no_newline, sizeof(last_no_newline) - 1, 2, "NUL byte");
+}
+
+/* The longest line read is 510 bytes and its newline, as before. */
+static void test_parse_line_length_limit(void **state)
+{
+	char text[600];
+	struct whitelist wl;
+	size_t len = (size_t)snprintf(text, sizeof(text), "192.0.2.1 #");
+
+	(void)state;
+	memset(text + len, 'c', 510 - len);
+	text[510] = '\0';
+	strcat(text, "\n");
+	parse_ok(&wl, text);
+	assert_int_equal(wl.nnets, 1);
+	whitelist_free(&wl);
+
+	text[510] = 'c';
+	text[511] = '\0';
+	strcat(text, "\n");
+	expect_parse_error(text, 1, "too long");
+	text[511] = '\0';		/* the same without the newline */
+	expect_parse_error(text, 1, "too long");
 }
 
 static void test_parse_no_final_newline(void **state)
@@ -705,6 +760,8 @@ int main(void)
 		cmocka_unit_test(test_parse_refused),
 		cmocka_unit_test(test_covers_families_apart),
 		cmocka_unit_test(test_parse_error_long_line),
+		cmocka_unit_test(test_parse_error_nul_byte),
+		cmocka_unit_test(test_parse_line_length_limit),
 		cmocka_unit_test(test_parse_no_final_newline),
 		cmocka_unit_test(test_parse_entry),
 		cmocka_unit_test(test_covers_addr),
