@@ -80,6 +80,7 @@ struct nflogd {
 	bool neigh_failing;
 	int epfd;
 	bool state_dirty;
+	bool state_refused;	/* its directory failed the check; logged once */
 	uint64_t state_saved_ms;
 	unsigned hooks_running;
 	uint64_t seed;

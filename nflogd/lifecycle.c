@@ -116,6 +116,7 @@ void daemon_save_state(struct nflogd *d)
 	struct state_entry *v;
 	struct error err;
 	size_t n = 0;
+	int rc;
 
 	d->state_saved_ms = d->now_ms;
 	if (d->dry_run) {
@@ -147,10 +148,21 @@ void daemon_save_state(struct nflogd *d)
 				     : 0;
 		e->last_end = o->last_end_ms ? daemon_wall(d, o->last_end_ms) : 0;
 	}
-	if (state_save(d->cfg.state_file, v, n, &err) < 0) {
+	rc = state_save(d->cfg.state_file, v, n, &err);
+	if (rc < 0) {
 		d->stats.state_errors++;
-		log_warnx("state: %s", err.msg);	/* kept dirty: the next tick tries again */
+		/* Kept dirty: the next tick tries again. A refused directory
+		 * stays refused until fixed: said once, not every second. */
+		if (rc != STATE_REFUSED)
+			log_warnx("state: %s", err.msg);
+		else if (!d->state_refused)
+			log_warnx("state: %s; blocks kept in memory, not written until it is fixed",
+				  err.msg);
+		d->state_refused = rc == STATE_REFUSED;
 	} else {
+		if (d->state_refused)
+			log_info("state: %s written again", d->cfg.state_file);
+		d->state_refused = false;
 		d->stats.state_saves++;
 		d->state_dirty = false;
 	}
