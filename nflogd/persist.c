@@ -62,6 +62,7 @@ void persist_save(struct persist *s, const struct policy *p, uint64_t now_ms)
 	struct state_entry *v;
 	struct error err;
 	size_t n = 0;
+	int rc;
 
 	s->saved_ms = now_ms;
 	if (s->dry_run) {
@@ -76,10 +77,21 @@ void persist_save(struct persist *s, const struct policy *p, uint64_t now_ms)
 	}
 	POLICY_FOREACH(p, o)
 		entry_of(&v[n++], o, now_ms);
-	if (state_save(s->cfg->state_file, v, n, &err) < 0) {
+	rc = state_save(s->cfg->state_file, v, n, &err);
+	if (rc < 0) {
 		s->errors++;
-		log_warnx("state: %s", err.msg);	/* kept dirty: the next tick tries again */
+		/* Kept dirty: the next tick tries again. A refused directory
+		 * stays refused until fixed: said once, not every second. */
+		if (rc != STATE_REFUSED)
+			log_warnx("state: %s", err.msg);
+		else if (!s->refused)
+			log_warnx("state: %s; blocks kept in memory, not written until it is fixed",
+				  err.msg);
+		s->refused = rc == STATE_REFUSED;
 	} else {
+		if (s->refused)
+			log_info("state: %s written again", s->cfg->state_file);
+		s->refused = false;
 		s->saves++;
 		s->dirty = false;
 	}

@@ -19,6 +19,7 @@ struct persist {
 	const struct config *cfg;	/* state_file */
 	bool dry_run;			/* a dry run's blocks are pretend: never saved */
 	bool dirty;			/* changed since the last save */
+	bool refused;			/* its directory failed the check; said once */
 	uint64_t saved_ms;
 	uint64_t saves, errors;
 };

@@ -27,6 +27,8 @@ static const char explain[] =
 	"#              expires=0: until unblocked, last_end=0: none ended yet\n"
 	"#   mac        the host's MAC address, or - when unknown\n";
 
+static int check_dirs(const char *dir, const char *path, char *real, struct error *err);
+
 /* ---- saving --------------------------------------------------------------- */
 
 /* PATH's directory into dir: "." for a bare name, "/" for a file in /. */
@@ -139,12 +141,17 @@ static int sync_dir(const char *dir, struct error *err)
 
 int state_save(const char *path, const struct state_entry *e, size_t n, struct error *err)
 {
-	char tmp[PATH_MAX], dir[PATH_MAX];
+	char tmp[PATH_MAX], dir[PATH_MAX], real[PATH_MAX];
 	int len = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 
 	if (len < 0 || (size_t)len >= sizeof(tmp) || dir_of(path, dir, sizeof(dir)) < 0)
 		return error_set(err, "%s: path too long", path);
-	if (make_dir(dir, err) < 0 || write_tmp(tmp, e, n, err) < 0)
+	if (make_dir(dir, err) < 0)
+		return -1;
+	/* What load would refuse is not written either: others could swap it. */
+	if (check_dirs(dir, path, real, err) < 0)
+		return STATE_REFUSED;
+	if (write_tmp(tmp, e, n, err) < 0)
 		return -1;
 	if (rename(tmp, path) < 0) {
 		error_errno(err, "%s: rename to %s", tmp, path);
@@ -495,11 +502,90 @@ static const char *untrusted(const struct stat *st)
 	return NULL;
 }
 
+size_t state_dirs_untrusted(const struct state_dir *dirs, size_t n, uid_t me, const char **why)
+{
+	for (size_t i = 0; i < n; i++) {
+		bool open_to_others = dirs[i].mode & (S_IWGRP | S_IWOTH);
+
+		*why = NULL;
+		if (i == 0 && dirs[i].uid != me)
+			*why = "owned by another user";
+		else if (i > 0 && dirs[i].uid != 0 && dirs[i].uid != me)
+			*why = "owned by another user";
+		/* The daemon creates files in the holding directory (tmp, .bad,
+		 * refused-...): there even a sticky bit would let others plant
+		 * them. Above it, a sticky root directory (/tmp) lets nobody
+		 * rename what they do not own. */
+		else if (open_to_others && (i == 0 || !(dirs[i].mode & S_ISVTX) || dirs[i].uid != 0))
+			*why = "writable by group or others";
+		if (*why != NULL)
+			return i;
+	}
+	return n;
+}
+
+/* The (uid, mode) of the real path's directories, from real itself up to /;
+ * len[i] is the length of the i-th one's name in real. */
+static int collect_dirs(const char *real, struct state_dir *dirs, size_t *len, size_t max,
+			size_t *n, struct error *err)
+{
+	char p[PATH_MAX];
+	size_t l = strlen(real);
+	struct stat st;
+
+	for (*n = 0; *n < max; (*n)++) {
+		snprintf(p, sizeof(p), "%.*s", (int)(l ? l : 1), real);
+		if (stat(p, &st) < 0)
+			return error_errno(err, "%s", p);
+		dirs[*n] = (struct state_dir){ st.st_uid, st.st_mode };
+		len[*n] = l ? l : 1;
+		if (l <= 1) {
+			(*n)++;
+			return 0;
+		}
+		while (l > 0 && real[l - 1] != '/')
+			l--;
+		if (l > 1)
+			l--;	/* "/a/b" -> "/a"; "/a" -> "/" */
+	}
+	return error_set(err, "%s: too deep", real);
+}
+
+#define STATE_DIRS_MAX (PATH_MAX / 2)
+
+/* DIR and every directory above it, symbolic links resolved, as
+ * state_dirs_untrusted wants them; the real path into real. */
+static int check_dirs(const char *dir, const char *path, char *real, struct error *err)
+{
+	struct state_dir dirs[STATE_DIRS_MAX];
+	size_t len[STATE_DIRS_MAX];
+	const char *why;
+	struct error e;
+	size_t n, bad;
+
+	if (realpath(dir, real) == NULL) {
+		error_errno(&e, "%s: its directory %s", path, dir);
+		return error_set(err, "%s: refused", e.msg);
+	}
+	if (collect_dirs(real, dirs, len, STATE_DIRS_MAX, &n, &e) < 0)
+		return error_set(err, "%s: its directory %s: %s: refused", path, dir, e.msg);
+	bad = state_dirs_untrusted(dirs, n, geteuid(), &why);
+	if (bad == n)
+		return 0;
+	if (bad == 0)
+		return error_set(err, "%s: its directory %s is %s (uid %u, mode %04o): refused",
+				 path, real, why, (unsigned)dirs[0].uid,
+				 (unsigned)(dirs[0].mode & 07777));
+	return error_set(err, "%s: the directory %.*s above it is %s (uid %u, mode %04o): "
+			 "refused; whoever may write there can replace it", path, (int)len[bad],
+			 real, why, (unsigned)dirs[bad].uid, (unsigned)(dirs[bad].mode & 07777));
+}
+
 static int check_trust(int fd, const char *path, struct error *err)
 {
-	struct stat st, dst;
-	char dir[PATH_MAX];
-	const char *why;
+	struct stat st, again;
+	char dir[PATH_MAX], real[PATH_MAX], file[PATH_MAX + 2];
+	const char *why, *base = strrchr(path, '/');
 	struct error e;
 
 	if (fstat(fd, &st) < 0) {
@@ -513,13 +599,13 @@ static int check_trust(int fd, const char *path, struct error *err)
 				 "alone", path, why, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
 	if (dir_of(path, dir, sizeof(dir)) < 0)
 		return error_set(err, "%s: path too long: refused", path);
-	if (stat(dir, &dst) < 0) {
-		error_errno(&e, "%s: its directory %s", path, dir);
-		return error_set(err, "%s: refused", e.msg);
-	}
-	if ((why = untrusted(&dst)) != NULL)
-		return error_set(err, "%s: its directory %s is %s (uid %u, mode %04o): refused", path,
-				 dir, why, (unsigned)dst.st_uid, (unsigned)(dst.st_mode & 07777));
+	if (check_dirs(dir, path, real, err) < 0)
+		return -1;
+	/* The file read must be the one in the directories just checked. */
+	snprintf(file, sizeof(file), "%s/%s", strcmp(real, "/") ? real : "",
+		 base ? base + 1 : path);
+	if (lstat(file, &again) < 0 || again.st_dev != st.st_dev || again.st_ino != st.st_ino)
+		return error_set(err, "%s: replaced while it was checked: refused", path);
 	return 0;
 }
 

@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "addr.h"
 #include "error.h"
@@ -44,10 +45,13 @@ struct state_entry {
 	int64_t last_end;	/* wall clock; 0 = no block has ended yet */
 };
 
+#define STATE_REFUSED (-2)
+
 /* Write all entries atomically: PATH.tmp in the same directory, fsync,
  * rename over PATH, fsync the directory. Creates the parent directory
  * (mode 0750) if missing. 0 or -1 with a one-line message; on failure the
- * old PATH is untouched and no PATH.tmp is left behind. */
+ * old PATH is untouched and no PATH.tmp is left behind. STATE_REFUSED,
+ * nothing written, when the directories fail state_load's check. */
 int state_save(const char *path, const struct state_entry *e, size_t n, struct error *err);
 
 /* A line that was not kept: msg is "NAME:LINE: what is wrong", text its
@@ -66,12 +70,24 @@ int state_parse(FILE *f, const char *name, struct state_entry **out, size_t *n,
 /* Load PATH as state_parse; a missing file is 0 entries, not an error. It
  * is opened without following a symbolic link and without blocking, and
  * refused (STATE_REFUSED, err saying why) unless it is a regular file owned
- * by us, in a directory owned by us, neither writable by group or others:
- * whoever can write it could forge blocks (of the mail server, say) or hang
- * the start. */
-#define STATE_REFUSED (-2)
+ * by us, not writable by group or others, and every directory of its real
+ * path passes state_dirs_untrusted: whoever can write it or replace it
+ * could forge blocks (of the mail server, say) or hang the start. */
 int state_load(const char *path, struct state_entry **out, size_t *n,
 	       state_bad_line_fn *bad, void *ctx, struct error *err);
+
+/* One directory of the state file's real path. */
+struct state_dir {
+	uid_t uid;
+	mode_t mode;
+};
+
+/* dirs[0] holds the file, dirs[1] is its parent, ... dirs[n-1] is /. The
+ * holding directory must be ME's and writable by no one else; the others
+ * root's or ME's, and writable by group or others only when sticky and
+ * root's (as /tmp). The index of the first that fails, *why saying how, or
+ * n when all pass. */
+size_t state_dirs_untrusted(const struct state_dir *dirs, size_t n, uid_t me, const char **why);
 
 /* Rename a file aside to PATH.TAG-YYYYMMDDTHHMMSS (UTC; TAG "corrupt",
  * "refused"...), with "-1", "-2"... appended rather than replace an earlier

@@ -1091,7 +1091,28 @@ t_state_bad_lines_set_aside() {
 	chmod 666 "$LAB_DIR/state"
 	daemon_start "$CONF" || return 1
 	claim "a state file others may write is refused" logged "writable by group or others (uid 0, mode 0666): refused" &&
-	claim "its forged block not loaded" not is_blocked 192.0.2.25
+	claim "its forged block not loaded" not is_blocked 192.0.2.25 || return 1
+
+	# A good file in a good directory, but whoever may write the one above
+	# could have renamed that directory and planted it.
+	daemon_stop
+	local st=$LAB_DIR/sd2/sub/st
+	mkdir -p -m 755 "$LAB_DIR/sd2/sub"
+	printf '# nflogd state 1\n192.0.2.26 blocked=1 reason=manual offences=0 conns=0 dsts=0 since=%s expires=0 last_end=0 mac=-\n' "$now" >"$st"
+	chmod 600 "$st"; chmod 777 "$LAB_DIR/sd2"
+	write_conf "$CONF" state_file="$st"
+	daemon_start "$CONF" || return 1
+	ctl block 192.0.2.27 1h >/dev/null
+	sleep 2.5	# two save ticks
+	claim "a grandparent others may write: refused" logged "state: $st: the directory $LAB_DIR/sd2 above it is writable by group or others (uid 0, mode 0777): refused" &&
+	claim "its block not loaded" not is_blocked 192.0.2.26 &&
+	claim "no new state file written there" not [ -e "$st" ] &&
+	claim "said once" [ "$(grep -c "blocks kept in memory" "$LAB_DIR/daemon.log")" = 1 ] &&
+	claim "the new block held all the same" is_blocked 192.0.2.27 || return 1
+	chmod 755 "$LAB_DIR/sd2"
+	sleep 1.5
+	claim "written once the directory is fixed" grep -q "^192.0.2.27 " "$st" &&
+	claim "and said so" logged "state: $st written again"
 }
 
 # --- issue 12, items 1 and 2: extension headers, IPv4 and IPv6 apart ---

@@ -981,6 +981,97 @@ static void test_load_refuses_untrusted(void **state)
 	free(v);
 }
 
+/* The decision alone, over (uid, mode) from the holding directory up to /. */
+static void expect_dirs(const struct state_dir *d, size_t n, size_t want, const char *needle)
+{
+	const char *why = NULL;
+	size_t got = state_dirs_untrusted(d, n, 0, &why);
+
+	if (got != want)
+		fail_msg("first untrusted directory %zu, want %zu (%s)", got, want,
+			 why ? why : "none");
+	if (needle != NULL && (why == NULL || strstr(why, needle) == NULL))
+		fail_msg("reason \"%s\" does not say \"%s\"", why ? why : "", needle);
+}
+
+static void test_dirs_untrusted(void **state)
+{
+	(void)state;
+	/* /tmp/nflX.Y/state: the mktemp dir under a sticky root /tmp. */
+	expect_dirs((struct state_dir[]){ { 0, 040700 }, { 0, 041777 }, { 0, 040755 } }, 3, 3,
+		    NULL);
+	/* /var/lib/nflogd/state. */
+	expect_dirs((struct state_dir[]){ { 0, 040750 }, { 0, 040755 }, { 0, 040755 },
+					  { 0, 040755 } }, 4, 4, NULL);
+	/* The hostile tester's case: a good sub in a 0777 grandparent. */
+	expect_dirs((struct state_dir[]){ { 0, 040755 }, { 0, 040777 }, { 0, 040755 } }, 3, 1,
+		    "writable");
+	/* Group-writable above, sticky but not root's, sticky yet writable
+	 * in the holding directory itself: all refused. */
+	expect_dirs((struct state_dir[]){ { 0, 040700 }, { 0, 040775 }, { 0, 040755 } }, 3, 1,
+		    "writable");
+	expect_dirs((struct state_dir[]){ { 0, 040700 }, { 1000, 041777 }, { 0, 040755 } }, 3, 1,
+		    NULL);
+	expect_dirs((struct state_dir[]){ { 0, 041777 }, { 0, 040755 } }, 2, 0, "writable");
+	/* Another user's directory anywhere on the way. */
+	expect_dirs((struct state_dir[]){ { 0, 040700 }, { 0, 040755 }, { 1000, 040755 } }, 3, 2,
+		    "owned by another user");
+	expect_dirs((struct state_dir[]){ { 1000, 040700 }, { 0, 040755 } }, 2, 0,
+		    "owned by another user");
+	/* / itself is checked. */
+	expect_dirs((struct state_dir[]){ { 0, 040700 }, { 0, 040777 } }, 2, 1, "writable");
+	expect_dirs((struct state_dir[]){ { 0, 040700 } }, 1, 1, NULL);
+}
+
+/* On real directories: a grandparent others may write fails the file, also
+ * through a symbolic link, and no new state file is written under it. */
+static void test_load_refuses_open_ancestor(void **state)
+{
+	const char *dir = *state;
+	char top[128], sub[140], path[160], alias[160], via[180];
+	struct state_entry one = entry("192.0.2.26", NULL, true, REASON_AUTO, 1, 21, 3, 10, 20, 0);
+	struct error e = { "" };
+	struct stat st;
+	struct state_entry *v;
+	size_t n;
+
+	snprintf(top, sizeof(top), "%s/sd2", dir);
+	snprintf(sub, sizeof(sub), "%s/sub", top);
+	snprintf(path, sizeof(path), "%s/st", sub);
+	snprintf(alias, sizeof(alias), "%s/alias", dir);
+	snprintf(via, sizeof(via), "%s/st", alias);
+	assert_int_equal(mkdir(top, 0755), 0);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	write_file(path, HDR GOOD("192.0.2.25"));
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_int_equal(symlink(sub, alias), 0);
+	v = load_ok(via, &n);
+	assert_int_equal(n, 1);
+	free(v);
+
+	assert_int_equal(chmod(top, 0777), 0);
+	expect_refused(path, "the directory");
+	expect_refused(path, top);
+	expect_refused(via, top);	/* the real path is checked */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(state_save(path, &one, 1, &e), STATE_REFUSED);
+	assert_non_null(strstr(e.msg, top));
+	assert_int_equal(lstat(path, &st), -1);
+	assert_int_equal(errno, ENOENT);
+
+	/* Sticky and root's: nobody can rename sub, so it is trusted. */
+	if (geteuid() == 0) {
+		assert_int_equal(chmod(top, 01777), 0);
+		save_ok(path, &one, 1);
+		v = load_ok(path, &n);
+		assert_int_equal(n, 1);
+		free(v);
+	} else {
+		print_message("sticky case skipped: not root\n");
+	}
+	assert_int_equal(chmod(top, 0755), 0);
+}
+
 /* ---- state_move_aside ---------------------------------------------------- */
 
 static void check_aside_name(const char *path, const char *newpath, time_t before, time_t after)
@@ -1092,6 +1183,9 @@ int main(void)
 		cmocka_unit_test(test_parse_ranges),
 		cmocka_unit_test_setup_teardown(test_load_refuses_fifo, tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_load_refuses_untrusted, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test(test_dirs_untrusted),
+		cmocka_unit_test_setup_teardown(test_load_refuses_open_ancestor, tmpdir_setup,
+						tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_move_aside, tmpdir_setup, tmpdir_teardown),
 	};
 
