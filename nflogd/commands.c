@@ -51,6 +51,8 @@ static void put_block(struct nflogd *d, struct reply *r, const struct offender *
 	reply_str(r, "reason", o->reason == REASON_MANUAL ? "manual" : "auto");
 }
 
+/* Each handler gets the words of a request that command_parse (protocol.c)
+ * matched against the command table: their count and kinds are checked. */
 static void cmd_status(struct nflogd *d, char **w, int n, struct reply *r)
 {
 	struct daemon_status st;
@@ -219,11 +221,9 @@ static void cmd_show(struct nflogd *d, char **w, int n, struct reply *r)
 	size_t ntop;
 	char text[ADDR_STRLEN], why[160];
 
-	if (n != 2 || parse_addr_arg(w[1], &a, r) < 0) {
-		if (n != 2)
-			reply_error(r, "usage: show ADDR");
+	(void)n;
+	if (parse_addr_arg(w[1], &a, r) < 0)
 		return;
-	}
 	o = policy_find(d->policy, &a);
 	h = tracker_find(d->tracker, &a);
 	reply_ok(r);
@@ -281,10 +281,6 @@ static void cmd_block(struct nflogd *d, char **w, int n, struct reply *r)
 	uint64_t seconds = d->cfg.block_time;
 	struct offender *o;
 
-	if (n < 2 || n > 3) {
-		reply_error(r, "usage: block ADDR [DURATION]");
-		return;
-	}
 	if (parse_addr_arg(w[1], &a, r) < 0)
 		return;
 	if (n == 3 && duration_parse(w[2], &seconds) < 0) {
@@ -315,10 +311,7 @@ static void cmd_unblock(struct nflogd *d, char **w, int n, struct reply *r)
 	struct offender *o;
 	int64_t count = 0;
 
-	if (n != 2) {
-		reply_error(r, "usage: unblock ADDR|all");
-		return;
-	}
+	(void)n;
 	if (strcmp(w[1], "all") == 0) {
 		POLICY_FOREACH_BLOCKED(d->policy, b) {
 			daemon_unblock(d, b, "by hand");
@@ -348,7 +341,7 @@ static void cmd_whitelist(struct nflogd *d, char **w, int n, struct reply *r)
 	size_t nlines;
 	uint32_t before = policy_blocked_count(d->policy);
 
-	if (n >= 2 && strcmp(w[1], "list") == 0 && n == 2) {
+	if (strcmp(w[1], "list") == 0) {
 		if (whitelist_file_list(d->cfg.whitelist, &lines, &nlines, &err) < 0) {
 			reply_error(r, "%s", err.msg);
 			return;
@@ -362,18 +355,10 @@ static void cmd_whitelist(struct nflogd *d, char **w, int n, struct reply *r)
 		free(lines);
 		return;
 	}
-	if (n >= 3 && strcmp(w[1], "add") == 0) {
-		if (whitelist_file_add(d->cfg.whitelist, w[2], n == 4 ? w[3] : NULL, &err) < 0) {
-			reply_error(r, "%s", err.msg);
-			return;
-		}
-	} else if (n == 3 && strcmp(w[1], "del") == 0) {
-		if (whitelist_file_del(d->cfg.whitelist, w[2], &err) < 0) {
-			reply_error(r, "%s", err.msg);
-			return;
-		}
-	} else {
-		reply_error(r, "usage: whitelist list | add ADDR|CIDR|MAC [COMMENT] | del ADDR|CIDR|MAC");
+	if (strcmp(w[1], "add") == 0 ?
+		    whitelist_file_add(d->cfg.whitelist, w[2], n == 4 ? w[3] : NULL, &err) < 0 :
+		    whitelist_file_del(d->cfg.whitelist, w[2], &err) < 0) {
+		reply_error(r, "%s", err.msg);
 		return;
 	}
 	log_info("whitelist %s %s (by hand)", w[1], w[2]);
