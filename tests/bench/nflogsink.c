@@ -37,6 +37,7 @@
 #include "policy.h"
 #include "recent.h"
 #include "tracker.h"
+#include "compat/compat.h"
 
 static void on_event_empty(void *ctx, const struct intake_event *ev)
 {

@@ -62,6 +62,8 @@
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
 
+#include "compat/compat.h"
+
 static uint64_t now_ns(void)
 {
 	struct timespec ts;

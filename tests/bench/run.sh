@@ -103,7 +103,7 @@ fi
 build() {
 	local name=$1 src=$2
 	# shellcheck disable=SC2086,SC2046
-	cc $CFLAGS_B -I "$ROOT/nflogd" "$src" "$B/libnflogd.a" $(pkg-config --libs $PKGS) -lm \
+	cc $CFLAGS_B -include "$B/config.h" -I "$ROOT/nflogd" "$src" "$B/libnflogd.a" $(pkg-config --libs $PKGS) -lm \
 		-o "$BB/$name" 2>"$WORK/cc.$name" ||
 		{ say "bench: building $name failed:"; cat "$WORK/cc.$name"; return 1; }
 }
