@@ -263,6 +263,7 @@ static void daemon_free(struct nflogd *d)
 	free(d->recent);
 	expect_free(&d->expect);
 	spoof_suspects_free(&d->suspects);
+	neigh_close(&d->neigh);	/* a block without expectation reads the table */
 	free(d->adds.v);
 	free(d->dels.v);
 }
