@@ -406,7 +406,8 @@ static void spoof_prefetch(const struct nflogd *d, const struct addr *src)
 /* Per event, before counting: true if the frame came from a MAC the source
  * address is not known by; then the event is a suspect's, not the host's.
  * Costs nothing while no expectation is known, else one lookup. */
-static bool spoofed(struct nflogd *d, const struct addr *src, const struct mac *mac)
+static bool spoofed_as(struct nflogd *d, const struct addr *src, const struct mac *mac,
+		       uint32_t events)
 {
 	const struct expect_entry *x;
 	struct spoof_suspect *p;
@@ -419,13 +420,19 @@ static bool spoofed(struct nflogd *d, const struct addr *src, const struct mac *
 	x = expect_find(&d->expect, src);
 	if (spoof_counts(spoof_judge(x, mac)))
 		return false;
-	d->stats.spoofed++;
+	d->stats.spoofed += events;
 	p = spoof_note(&d->suspects, src, mac, x, d->now_ms, &fresh);
+	p->events += events - 1;
 	log_spoof(d, p, fresh);
-	in_window = spoof_window_add(p, d->now_ms, window_ms);
+	in_window = spoof_window_add(p, d->now_ms, window_ms, events);
 	if (spoof_flood_due(p, in_window, d->cfg.threshold, d->now_ms, window_ms))
 		spoof_flood(d, p, in_window);
 	return true;
+}
+
+static bool spoofed(struct nflogd *d, const struct addr *src, const struct mac *mac)
+{
+	return spoofed_as(d, src, mac, 1);
 }
 
 /* Expectations re-read at a block, at most this often (and so at most once
@@ -436,16 +443,17 @@ static bool spoofed(struct nflogd *d, const struct addr *src, const struct mac *
  * the events that framed it may have made the gateway resolve the real
  * host only milliseconds ago, after the last read. Read the table again
  * and judge the crossing event once more; spoofed, the window it crossed
- * on is the spoofer's, and goes. */
+ * on (conns, this event included) is taken as the spoofer's: it counts
+ * toward the suspect, and leaves the host's count. */
 static bool spoofed_on_second_look(struct nflogd *d, const struct counted_event *e,
-				   struct host *h)
+				   struct host *h, uint32_t conns)
 {
 	if (!e->has_mac || expect_find(&d->expect, &e->c.src) != NULL)
 		return false;
 	if (d->expect_read_ms && d->now_ms - d->expect_read_ms < SPOOF_RECHECK_MS)
 		return false;
 	daemon_refresh_expectations(d);
-	if (!spoofed(d, &e->c.src, &e->mac))
+	if (!spoofed_as(d, &e->c.src, &e->mac, conns))
 		return false;
 	tracker_reset_window(h);
 	return true;
@@ -574,7 +582,7 @@ static void count_event(struct nflogd *d, const struct counted_event *e)
 	dsts = tracker_window_dsts_min(d->tracker, h, d->now_ms);
 	if (!policy_exceeds(&d->policy->cfg, conns, dsts))
 		return;
-	if (spoofed_on_second_look(d, e, h))
+	if (spoofed_on_second_look(d, e, h, conns))
 		return;
 	/* A released host starts with a clean window, not with the burst that
 	 * blocked it. */

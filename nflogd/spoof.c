@@ -248,15 +248,15 @@ static uint32_t window_sum(const struct spoof_suspect *p, uint64_t now_ms, uint6
 	return sum > UINT32_MAX ? UINT32_MAX : (uint32_t)sum;
 }
 
-uint32_t spoof_window_add(struct spoof_suspect *p, uint64_t now_ms, uint64_t window_ms)
+uint32_t spoof_window_add(struct spoof_suspect *p, uint64_t now_ms, uint64_t window_ms,
+			  uint32_t n)
 {
 	uint64_t width = slot_width(window_ms);
 	uint32_t *c;
 
 	window_advance(p, now_ms, width);
 	c = &p->in_slot[p->slot % SPOOF_SLOTS];
-	if (*c < UINT32_MAX)
-		(*c)++;
+	*c = n > UINT32_MAX - *c ? UINT32_MAX : *c + n;
 	return window_sum(p, now_ms, width);
 }
 

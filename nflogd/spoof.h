@@ -118,9 +118,10 @@ uint32_t spoof_expire(struct spoof_suspects *s, uint64_t now_ms);
 /* Spoof floods: more than a threshold of spoofed events in one address's
  * name within the window. The daemon cannot tell a host forging its own
  * MAC from another one framing it, so it says so, once a window. */
-/* Count one spoofed event of p at now (window_ms > 0); returns its events
- * in the window ending now, this one included. */
-uint32_t spoof_window_add(struct spoof_suspect *p, uint64_t now_ms, uint64_t window_ms);
+/* Count n spoofed events of p at now (window_ms > 0); returns its events
+ * in the window ending now, these included. */
+uint32_t spoof_window_add(struct spoof_suspect *p, uint64_t now_ms, uint64_t window_ms,
+			  uint32_t n);
 /* Its events in the window ending now; off by at most the oldest slot's
  * count (its events are taken as spread evenly over it). */
 uint32_t spoof_window_count(const struct spoof_suspect *p, uint64_t now_ms, uint64_t window_ms);

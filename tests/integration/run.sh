@@ -1248,7 +1248,8 @@ spoofed_source_check() {
 # spoofer's SYNs in its name make the gateway resolve it within milliseconds,
 # long before housekeeping reads the table again. At the moment it would be
 # blocked the daemon reads the table once more: the crossing SYN is spoofed,
-# nothing is blocked, and the spoofer's SYNs leave the real host's window.
+# nothing is blocked, and the spoofer's SYNs move from the real host's
+# window to the spoof count.
 t_spoofed_quiet_host_not_blocked() {
 	lab_host quiet 192.0.2.30 && lab_host spoofer 192.0.2.67 ||
 		{ lab_host_del quiet; lab_host_del spoofer; return 1; }
@@ -1274,7 +1275,9 @@ spoofed_quiet_host_check() {
 	claim "never blocked" not logged "block 192.0.2.30 " &&
 	claim "the quiet host's connections pass" [ "$ok" = 3 ] &&
 	claim "the spoof logged with the spoofer's MAC" logged "spoofed 192.0.2.30 from mac $spoofer" &&
-	claim "show: the spoofer's MAC" [ "$(json_get 'j["host"]["spoofed_from"]' <<<"$show")" = "$spoofer" ] &&
+	claim "show: all 30 spoofed, from the spoofer's MAC" \
+		[ "$(json_get 'j["host"]["spoofed_events"], j["host"]["spoofed_from"]' <<<"$show")" = "30 $spoofer" ] &&
+	claim "a spoof flood" logged "spoof flood: 21 SYNs in 192.0.2.30's name from mac $spoofer" &&
 	claim "show: only the real host's own connections in its window" \
 		[ "$(json_get 'j["host"]["window"]' <<<"$show")" = 3 ]
 }

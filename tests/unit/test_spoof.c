@@ -194,19 +194,19 @@ static void test_window_count(void **state)
 	assert_int_equal(spoof_window_count(&p, t0, w), 0);
 	/* 20 events in 2 s: no flood at threshold 20. */
 	for (unsigned i = 0; i < 20; i++) {
-		n = spoof_window_add(&p, t0 + i * 100, w);
+		n = spoof_window_add(&p, t0 + i * 100, w, 1);
 		assert_false(spoof_flood_due(&p, n, 20, t0 + i * 100, w));
 	}
 	assert_int_equal(n, 20);
 	assert_false(spoof_flooding(&p, t0 + 2000, w));
 	/* The 21st is one too many: flagged once ... */
-	n = spoof_window_add(&p, t0 + 2000, w);
+	n = spoof_window_add(&p, t0 + 2000, w, 1);
 	assert_int_equal(n, 21);
 	assert_true(spoof_flood_due(&p, n, 20, t0 + 2000, w));
 	assert_true(spoof_flooding(&p, t0 + 2000, w));
 	assert_int_equal(p.floods, 1);
 	/* ... and not again within the window. */
-	n = spoof_window_add(&p, t0 + 3000, w);
+	n = spoof_window_add(&p, t0 + 3000, w, 1);
 	assert_false(spoof_flood_due(&p, n, 20, t0 + 3000, w));
 	assert_int_equal(p.floods, 1);
 	/* All in the window while their slot is one of the last 7 whole. */
@@ -219,12 +219,18 @@ static void test_window_count(void **state)
 	assert_int_equal(spoof_window_count(&p, t0 + 8 * slot, w), 0);
 	/* A new flood after the window is flagged again. */
 	for (unsigned i = 0; i < 20; i++)
-		n = spoof_window_add(&p, t0 + 8 * slot + i * 10, w);
+		n = spoof_window_add(&p, t0 + 8 * slot + i * 10, w, 1);
 	assert_int_equal(n, 20);
 	assert_false(spoof_flood_due(&p, n, 20, t0 + 8 * slot + 200, w));
-	n = spoof_window_add(&p, t0 + 8 * slot + 200, w);
+	n = spoof_window_add(&p, t0 + 8 * slot + 200, w, 1);
 	assert_true(spoof_flood_due(&p, n, 20, t0 + 8 * slot + 200, w));
 	assert_int_equal(p.floods, 2);
+	/* Several at once (a window found to be a spoofer's). */
+	memset(&p, 0, sizeof(p));
+	n = spoof_window_add(&p, t0, w, 21);
+	assert_int_equal(n, 21);
+	assert_true(spoof_flood_due(&p, n, 20, t0, w));
+	assert_int_equal(spoof_window_add(&p, t0, w, UINT32_MAX), UINT32_MAX);
 }
 
 /* ---- the daemon -------------------------------------------------------- */
