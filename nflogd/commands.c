@@ -96,6 +96,7 @@ static void cmd_status(struct nflogd *d, char **w, int n, struct reply *r)
 	reply_num(r, "whitelisted", (int64_t)ev->whitelisted);
 	reply_num(r, "spoofed_events", (int64_t)ev->spoofed);
 	reply_num(r, "spoof_suspects", (int64_t)st.spoof_suspects);
+	reply_num(r, "spoof_floods", (int64_t)ev->spoof_floods);
 	reply_num(r, "hosts_tracked", (int64_t)st.hosts_tracked);
 	reply_num(r, "hosts_evicted", (int64_t)st.hosts_evicted);
 	reply_num(r, "hosts_blocked", st.hosts_blocked);
@@ -200,6 +201,7 @@ static int parse_addr_arg(const char *s, struct addr *a, struct reply *r)
 static void put_spoof(struct nflogd *d, struct reply *r, const struct addr *a)
 {
 	const struct spoof_suspect *p = spoof_find(&d->suspects, a);
+	uint64_t window_ms = (uint64_t)d->cfg.window * 1000;
 	char m[MAC_STRLEN];
 
 	if (p == NULL)
@@ -210,6 +212,8 @@ static void put_spoof(struct nflogd *d, struct reply *r, const struct addr *a)
 		reply_str(r, "spoofed_from_several", "yes");
 	reply_str(r, "expected_mac", mac_format(&p->expected, m));
 	reply_str(r, "expected_by", expect_by_name(p->expected_by));
+	reply_num(r, "spoofed_in_window", spoof_window_count(p, d->now_ms, window_ms));
+	reply_str(r, "spoof_flood", spoof_flooding(p, d->now_ms, window_ms) ? "yes" : "no");
 }
 
 static void cmd_show(struct nflogd *d, char **w, int n, struct reply *r)

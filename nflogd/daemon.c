@@ -204,6 +204,27 @@ static void log_spoof(struct nflogd *d, struct spoof_suspect *p, bool fresh)
 			  "toward blocking it", a, m, expect_by_name(p->expected_by), x, p->events);
 }
 
+/* Too many spoofed events in one address's name: a bot forging its own
+ * frames' MAC looks exactly like another machine framing it, so neither is
+ * blocked; the administrator is told, once a window (log, status, show,
+ * on_block with NFLOGD_ACTION=spoof). */
+static void spoof_flood(struct nflogd *d, struct spoof_suspect *p, uint32_t in_window)
+{
+	char a[ADDR_STRLEN], m[MAC_STRLEN];
+	struct offender o = { .addr = p->addr, .mac = p->sender, .has_mac = true,
+			      .conns = in_window };
+
+	d->stats.spoof_floods++;
+	if (ratelimit_allow(&d->action_lines, d->now_ms)) {
+		addr_format(&p->addr, a);
+		mac_format(&p->sender, m);
+		log_warnx("spoof flood: %u SYNs in %s's name from mac %s in %us: %s itself may be "
+			  "forging its MAC, or %s is framing it; nflogctl show %s", in_window, a,
+			  m, d->cfg.window, a, m, a);
+	}
+	run_hook(d, "spoof", &o, "spoof");
+}
+
 /* Per event, as it joins the batch: the expectation's line is loaded while
  * the rest of the batch comes in (spoofed() reads it when counting). */
 static void spoof_prefetch(const struct nflogd *d, const struct addr *src)
@@ -214,10 +235,13 @@ static void spoof_prefetch(const struct nflogd *d, const struct addr *src)
 /* Per event, before counting: true if the frame came from a MAC the source
  * address is not known by; then the event is a suspect's, not the host's.
  * Costs nothing while no expectation is known, else one lookup. */
-static bool spoofed(struct nflogd *d, const struct addr *src, const struct mac *mac)
+static bool spoofed_as(struct nflogd *d, const struct addr *src, const struct mac *mac,
+		       uint32_t events)
 {
 	const struct expect_entry *x;
 	struct spoof_suspect *p;
+	uint64_t window_ms = (uint64_t)d->cfg.window * 1000;
+	uint32_t in_window;
 	bool fresh;
 
 	if (d->expect.n == 0 || !d->suspects.ready)
@@ -225,9 +249,42 @@ static bool spoofed(struct nflogd *d, const struct addr *src, const struct mac *
 	x = expect_find(&d->expect, src);
 	if (spoof_counts(spoof_judge(x, mac)))
 		return false;
-	d->stats.spoofed++;
+	d->stats.spoofed += events;
 	p = spoof_note(&d->suspects, src, mac, x, d->now_ms, &fresh);
+	p->events += events - 1;
 	log_spoof(d, p, fresh);
+	in_window = spoof_window_add(p, d->now_ms, window_ms, events);
+	if (spoof_flood_due(p, in_window, d->cfg.threshold, d->now_ms, window_ms))
+		spoof_flood(d, p, in_window);
+	return true;
+}
+
+static bool spoofed(struct nflogd *d, const struct addr *src, const struct mac *mac)
+{
+	return spoofed_as(d, src, mac, 1);
+}
+
+/* Expectations re-read at a block, at most this often (and so at most once
+ * a wake-up: now_ms is the wake-up's): a storm of blocks costs one dump. */
+#define SPOOF_RECHECK_MS 100
+
+/* At the moment h would be blocked, for an address with no expectation:
+ * the events that framed it may have made the gateway resolve the real
+ * host only milliseconds ago, after the last read. Read the table again
+ * and judge the crossing event once more; spoofed, the window it crossed
+ * on (conns, this event included) is taken as the spoofer's: it counts
+ * toward the suspect, and leaves the host's count. */
+static bool spoofed_on_second_look(struct nflogd *d, const struct counted_event *e,
+				   struct host *h, uint32_t conns)
+{
+	if (!e->has_mac || expect_find(&d->expect, &e->c.src) != NULL)
+		return false;
+	if (d->expect_read_ms && d->now_ms - d->expect_read_ms < SPOOF_RECHECK_MS)
+		return false;
+	daemon_refresh_expectations(d);
+	if (!spoofed_as(d, &e->c.src, &e->mac, conns))
+		return false;
+	tracker_reset_window(h);
 	return true;
 }
 
@@ -262,6 +319,7 @@ void daemon_refresh_expectations(struct nflogd *d)
 
 	if (!d->suspects.ready && spoof_suspects_init(&d->suspects, d->seed) < 0)
 		return;
+	d->expect_read_ms = d->now_ms;
 	leases_refresh(&d->leases, d->cfg.leases_file, time(NULL));
 	failing = neigh_dump(&d->neigh, collect_neigh, &l) < 0;
 	if (failing && !d->neigh_failing)
@@ -352,6 +410,8 @@ static void count_event(struct nflogd *d, const struct counted_event *e)
 	}
 	dsts = tracker_window_dsts_min(d->tracker, h, d->now_ms);
 	if (!policy_exceeds(&d->policy->cfg, conns, dsts))
+		return;
+	if (spoofed_on_second_look(d, e, h, conns))
 		return;
 	/* A released host starts with a clean window, not with the burst that
 	 * blocked it. */

@@ -42,6 +42,7 @@ struct event_stats {
 	uint64_t other_port;	/* not one of `ports` (a rule from elsewhere) */
 	uint64_t whitelisted;
 	uint64_t spoofed;	/* from a MAC the source is not known by (spoof.h) */
+	uint64_t spoof_floods;	/* spoofed past threshold in one's name (spoof.h) */
 	uint64_t blocked_while_blocked;	/* from a host already blocked */
 	uint64_t blocks, unblocks;
 	uint64_t block_refused;	/* max_blocked full of permanent blocks */
@@ -65,6 +66,7 @@ struct nflogd {
 	struct expect_table expect;
 	struct spoof_suspects suspects;
 	bool neigh_failing;
+	uint64_t expect_read_ms;	/* the expectations' last read */
 	int epfd;
 	struct persist persist;		/* bound to cfg */
 	unsigned hooks_running;

@@ -219,3 +219,67 @@ uint32_t spoof_expire(struct spoof_suspects *s, uint64_t now_ms)
 	}
 	return gone;
 }
+
+/* ---- floods ------------------------------------------------------------- */
+
+static uint64_t slot_width(uint64_t window_ms)
+{
+	return (window_ms + SPOOF_SLOTS - 2) / (SPOOF_SLOTS - 1);
+}
+
+/* Move p's newest slot up to the one holding now, emptying those passed. */
+static void window_advance(struct spoof_suspect *p, uint64_t now_ms, uint64_t width)
+{
+	uint64_t slot = now_ms / width;
+
+	for (uint64_t k = 1; k <= SPOOF_SLOTS && p->slot + k <= slot; k++)
+		p->in_slot[(p->slot + k) % SPOOF_SLOTS] = 0;
+	if (slot > p->slot)
+		p->slot = slot;
+}
+
+static uint32_t window_sum(const struct spoof_suspect *p, uint64_t now_ms, uint64_t width)
+{
+	uint64_t sum = 0, left = width - now_ms % width;
+
+	for (unsigned k = 0; k < SPOOF_SLOTS - 1; k++)
+		sum += p->in_slot[(p->slot - k) % SPOOF_SLOTS];
+	sum += ((uint64_t)p->in_slot[(p->slot + 1) % SPOOF_SLOTS] * left + width - 1) / width;
+	return sum > UINT32_MAX ? UINT32_MAX : (uint32_t)sum;
+}
+
+uint32_t spoof_window_add(struct spoof_suspect *p, uint64_t now_ms, uint64_t window_ms,
+			  uint32_t n)
+{
+	uint64_t width = slot_width(window_ms);
+	uint32_t *c;
+
+	window_advance(p, now_ms, width);
+	c = &p->in_slot[p->slot % SPOOF_SLOTS];
+	*c = n > UINT32_MAX - *c ? UINT32_MAX : *c + n;
+	return window_sum(p, now_ms, width);
+}
+
+uint32_t spoof_window_count(const struct spoof_suspect *p, uint64_t now_ms, uint64_t window_ms)
+{
+	uint64_t width = slot_width(window_ms);
+	struct spoof_suspect q = *p;
+
+	window_advance(&q, now_ms, width);
+	return window_sum(&q, now_ms, width);
+}
+
+bool spoof_flood_due(struct spoof_suspect *p, uint32_t in_window, uint32_t threshold,
+		     uint64_t now_ms, uint64_t window_ms)
+{
+	if (in_window <= threshold || spoof_flooding(p, now_ms, window_ms))
+		return false;
+	p->floods++;
+	p->flood_ms = now_ms;
+	return true;
+}
+
+bool spoof_flooding(const struct spoof_suspect *p, uint64_t now_ms, uint64_t window_ms)
+{
+	return p->floods && now_ms - p->flood_ms < window_ms;
+}

@@ -76,6 +76,8 @@ static inline bool spoof_counts(enum spoof_verdict v)
 #define SPOOF_SUSPECTS_MAX 256
 #define SPOOF_SUSPECT_IDLE_MS (3600ULL * 1000)	/* forgotten an hour after */
 
+#define SPOOF_SLOTS 8
+
 struct spoof_suspect {
 	struct addr addr;
 	struct mac sender;		/* the last MAC that sent in its name */
@@ -85,6 +87,13 @@ struct spoof_suspect {
 	uint32_t events;
 	uint64_t first_ms, last_ms;
 	uint64_t logged_ms;		/* its last log line */
+	/* Its spoofed events in the last window (spoof_window_*), as the
+	 * tracker counts (tracker.h): SPOOF_SLOTS - 1 slots cover the window,
+	 * the oldest weighted by how much of it the window still covers. */
+	uint64_t slot;			/* number of the newest slot */
+	uint32_t in_slot[SPOOF_SLOTS];
+	uint32_t floods;		/* spoof floods flagged */
+	uint64_t flood_ms;		/* the last one */
 };
 
 struct spoof_suspects {
@@ -105,6 +114,23 @@ struct spoof_suspect *spoof_note(struct spoof_suspects *s, const struct addr *a,
 const struct spoof_suspect *spoof_find(const struct spoof_suspects *s, const struct addr *a);
 /* Forget suspects not spoofed for SPOOF_SUSPECT_IDLE_MS; returns how many. */
 uint32_t spoof_expire(struct spoof_suspects *s, uint64_t now_ms);
+
+/* Spoof floods: more than a threshold of spoofed events in one address's
+ * name within the window. The daemon cannot tell a host forging its own
+ * MAC from another one framing it, so it says so, once a window. */
+/* Count n spoofed events of p at now (window_ms > 0); returns its events
+ * in the window ending now, these included. */
+uint32_t spoof_window_add(struct spoof_suspect *p, uint64_t now_ms, uint64_t window_ms,
+			  uint32_t n);
+/* Its events in the window ending now; off by at most the oldest slot's
+ * count (its events are taken as spread evenly over it). */
+uint32_t spoof_window_count(const struct spoof_suspect *p, uint64_t now_ms, uint64_t window_ms);
+/* After spoof_window_add returned in_window: true, at most once a window,
+ * when in_window exceeds threshold (then flood_ms and floods are set). */
+bool spoof_flood_due(struct spoof_suspect *p, uint32_t in_window, uint32_t threshold,
+		     uint64_t now_ms, uint64_t window_ms);
+/* Was a flood flagged within the window ending now? */
+bool spoof_flooding(const struct spoof_suspect *p, uint64_t now_ms, uint64_t window_ms);
 
 /* "lease" or "neigh", for logs and replies. */
 const char *expect_by_name(uint8_t by);

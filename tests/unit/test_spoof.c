@@ -184,6 +184,56 @@ static void test_suspects(void **state)
 	spoof_suspects_free(&s);
 }
 
+/* The sliding count of a suspect's events, and the flood flag it drives. */
+static void test_window_count(void **state)
+{
+	struct spoof_suspect p = { 0 };
+	const uint64_t w = 60000, slot = (w + 6) / 7, t0 = 600 * slot;
+	uint32_t n = 0;
+
+	(void)state;
+	assert_int_equal(spoof_window_count(&p, t0, w), 0);
+	/* 20 events in 2 s: no flood at threshold 20. */
+	for (unsigned i = 0; i < 20; i++) {
+		n = spoof_window_add(&p, t0 + i * 100, w, 1);
+		assert_false(spoof_flood_due(&p, n, 20, t0 + i * 100, w));
+	}
+	assert_int_equal(n, 20);
+	assert_false(spoof_flooding(&p, t0 + 2000, w));
+	/* The 21st is one too many: flagged once ... */
+	n = spoof_window_add(&p, t0 + 2000, w, 1);
+	assert_int_equal(n, 21);
+	assert_true(spoof_flood_due(&p, n, 20, t0 + 2000, w));
+	assert_true(spoof_flooding(&p, t0 + 2000, w));
+	assert_int_equal(p.floods, 1);
+	/* ... and not again within the window. */
+	n = spoof_window_add(&p, t0 + 3000, w, 1);
+	assert_false(spoof_flood_due(&p, n, 20, t0 + 3000, w));
+	assert_int_equal(p.floods, 1);
+	/* All in the window while their slot is one of the last 7 whole. */
+	assert_int_equal(spoof_window_count(&p, t0 + 6 * slot + 1, w), 22);
+	/* Half covered, the oldest slot counts half (its events taken as
+	 * spread evenly); the flag lapses a window after it was raised. */
+	assert_int_equal(spoof_window_count(&p, t0 + 7 * slot + slot / 2, w), 11);
+	assert_false(spoof_flooding(&p, t0 + 2000 + w, w));
+	/* Past the window, nothing is left. */
+	assert_int_equal(spoof_window_count(&p, t0 + 8 * slot, w), 0);
+	/* A new flood after the window is flagged again. */
+	for (unsigned i = 0; i < 20; i++)
+		n = spoof_window_add(&p, t0 + 8 * slot + i * 10, w, 1);
+	assert_int_equal(n, 20);
+	assert_false(spoof_flood_due(&p, n, 20, t0 + 8 * slot + 200, w));
+	n = spoof_window_add(&p, t0 + 8 * slot + 200, w, 1);
+	assert_true(spoof_flood_due(&p, n, 20, t0 + 8 * slot + 200, w));
+	assert_int_equal(p.floods, 2);
+	/* Several at once (a window found to be a spoofer's). */
+	memset(&p, 0, sizeof(p));
+	n = spoof_window_add(&p, t0, w, 21);
+	assert_int_equal(n, 21);
+	assert_true(spoof_flood_due(&p, n, 20, t0, w));
+	assert_int_equal(spoof_window_add(&p, t0, w, UINT32_MAX), UINT32_MAX);
+}
+
 /* ---- the daemon -------------------------------------------------------- */
 
 static const struct mac REAL = { { 0x02, 0, 0, 0, 0, 0x20 } };
@@ -221,6 +271,7 @@ static void daemon_free(struct nflogd *d)
 	free(d->recent);
 	expect_free(&d->expect);
 	spoof_suspects_free(&d->suspects);
+	neigh_close(&d->neigh);	/* a block without expectation reads the table */
 	table_close(&d->table);
 }
 
@@ -285,6 +336,32 @@ static void test_spoofed_events_do_not_block(void **state)
 	daemon_free(d);
 }
 
+/* A bot forging its own MAC looks like a framer: not blocked, but past the
+ * threshold in one window it is a spoof flood, counted once a window. */
+static void test_spoof_flood_counted_once_a_window(void **state)
+{
+	struct nflogd *d = daemon_new();
+	struct addr a = A("192.0.2.20");
+
+	(void)state;
+	expect_real(d);
+	for (unsigned k = 0; k < 20; k++)
+		syn(d, &SPOOFER, k);
+	assert_int_equal(d->stats.spoof_floods, 0);
+	for (unsigned k = 20; k < 60; k++)
+		syn(d, &SPOOFER, k);
+	assert_false(blocked(d));
+	assert_int_equal(d->stats.spoof_floods, 1);
+	assert_true(spoof_flooding(spoof_find(&d->suspects, &a), d->now_ms,
+				   d->cfg.window * 1000ULL));
+	/* A window later, still at it: flagged again. */
+	d->now_ms += d->cfg.window * 1000ULL;
+	for (unsigned k = 60; k < 90; k++)
+		syn(d, &SPOOFER, k);
+	assert_int_equal(d->stats.spoof_floods, 2);
+	daemon_free(d);
+}
+
 /* A spoofer cannot shield the real host when it is the bot. */
 static void test_real_bot_blocked_among_spoofs(void **state)
 {
@@ -321,7 +398,9 @@ int main(void)
 		cmocka_unit_test(test_judge),
 		cmocka_unit_test(test_expect_build),
 		cmocka_unit_test(test_suspects),
+		cmocka_unit_test(test_window_count),
 		cmocka_unit_test(test_spoofed_events_do_not_block),
+		cmocka_unit_test(test_spoof_flood_counted_once_a_window),
 		cmocka_unit_test(test_real_bot_blocked_among_spoofs),
 		cmocka_unit_test(test_no_expectation_counts),
 	};
