@@ -272,6 +272,14 @@ void persist_adopt_kernel_blocks(struct persist *s, struct policy *p,
 		nft_elem_list_free(&l);
 		return;
 	}
+	/* Sets with no block at all are a dry run's table or a flushed one,
+	 * not every block ended in the second since the last save. */
+	if (l.n == 0 && policy_blocked_count(p) > 0) {
+		log_warnx("state: the old table inet %s holds no blocks (a dry run's, or flushed): "
+			  "the state file's %u kept", table, policy_blocked_count(p));
+		nft_elem_list_free(&l);
+		return;
+	}
 	POLICY_FOREACH_BLOCKED(p, o) {
 		if (table_kernel_elem(&l, &o->addr) == NULL) {	/* ended after the save */
 			policy_unblock(p, o, now_ms);

@@ -1047,7 +1047,17 @@ t_kill9_right_after_block() {
 	claim "offence 2 still blocked" [ "$(json_get '[b["offence"] for b in j["blocked"] if b["addr"] == "'$BOT'"]' <<<"$j")" = "[2]" ] &&
 	claim "unblock works" ctl unblock $BOT >/dev/null || return 1
 	bot $BOT 30 1000 -b 35000
-	claim "the next burst is offence 3" logged "block $BOT .* for 40m (offence 3)"
+	claim "the next burst is offence 3" logged "block $BOT .* for 40m (offence 3)" || return 1
+
+	# A dry run's table left by a crash holds no blocks: it ends none of
+	# the state file's.
+	daemon_stop
+	daemon_start "$CONF" -n || return 1
+	kill -9 "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null; DAEMON_PID=
+	claim "the dry run's table is left, without the block" not is_blocked $BOT || return 1
+	daemon_start "$CONF" || return 1
+	claim "the bot still blocked" is_blocked $BOT &&
+	claim "said why" logged "holds no blocks (a dry run's, or flushed): the state file's 1 kept"
 }
 
 # One bad line costs that line only; a FIFO or a file others may write is
